@@ -1,0 +1,175 @@
+"""Tables. Ids are UUID strings; times are timezone-aware UTC datetimes.
+
+JSON columns hold documents we must give back verbatim (the fetched spec) or small
+dicts of values (settings). No SQLite-only SQL here, so PostgreSQL stays possible.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """SQLite forgets time zones; store naive UTC, hand back aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class Channel(Base):
+    __tablename__ = "channels"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    organisation_id: Mapped[str] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class Integration(Base):
+    """One install of an integration JSON in one organisation."""
+
+    __tablename__ = "integrations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    organisation_id: Mapped[str] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    json_url: Mapped[str | None] = mapped_column(Text)
+    # The whole document exactly as fetched (wrapped or bare), decoded JSON.
+    spec: Mapped[dict[str, Any]]
+    integration_type: Mapped[str] = mapped_column(String(20))
+    app_name: Mapped[str] = mapped_column(Text)
+    target_url: Mapped[str | None] = mapped_column(Text)  # declared (normalised)
+    tick_url: Mapped[str | None] = mapped_column(Text)
+    target_url_override: Mapped[str | None] = mapped_column(Text)
+    tick_url_override: Mapped[str | None] = mapped_column(Text)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # organisation values
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Activation(Base):
+    """An integration's state on one channel: active flag, overrides, chain position."""
+
+    __tablename__ = "activations"
+    channel_id: Mapped[str] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+    )
+    integration_id: Mapped[str] = mapped_column(
+        ForeignKey("integrations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    is_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # channel overrides
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # The scheduled time of the last tick fired for this pair: a restart resumes after it.
+    last_tick_for: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    channel_id: Mapped[str] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), index=True
+    )
+    thread_id: Mapped[str | None] = mapped_column(String(36))
+    content: Mapped[str] = mapped_column(Text)
+    original_content: Mapped[str] = mapped_column(Text)
+    username: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20))  # user | webhook
+    event_name: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(40))
+    integration_id: Mapped[str | None] = mapped_column(String(36))
+    trace: Mapped[list[Any]] = mapped_column(default=list)
+    warning: Mapped[str | None] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(Integer, index=True, default=0)  # stable order
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Delivery(Base):
+    """One outbound request: a modifier hop, an output, a tick or an auth callback."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    integration_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    channel_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    tick_id: Mapped[str | None] = mapped_column(String(36))
+    url: Mapped[str] = mapped_column(Text)
+    request_body: Mapped[str] = mapped_column(Text)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(20), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Tick(Base):
+    __tablename__ = "ticks"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    integration_id: Mapped[str] = mapped_column(String(36), index=True)
+    channel_id: Mapped[str] = mapped_column(String(36), index=True)
+    trigger: Mapped[str] = mapped_column(String(20))  # schedule | manual
+    scheduled_for: Mapped[datetime]
+    fired_at: Mapped[datetime] = mapped_column(index=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(20))  # pending | ok | error | timeout | skipped
+    reason: Mapped[str | None] = mapped_column(Text)
+    finished_at: Mapped[datetime | None]
+
+
+class Return(Base):
+    """A body received on a return/webhook path, with Telex's verdict."""
+
+    __tablename__ = "returns"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    channel_id: Mapped[str] = mapped_column(String(36), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(10))
+    content_type: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    verdict: Mapped[dict[str, Any]]
+    warning: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(36))
+    tick_id: Mapped[str | None] = mapped_column(String(36))
+    integration_id: Mapped[str | None] = mapped_column(String(36))
+    correlation: Mapped[str] = mapped_column(String(20))  # matched | late | orphan
+    received_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,91 @@
+"""The delivery log: one row per outbound request, published as `delivery.finished`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from emulator.db import models
+from emulator.db.database import Database
+from emulator.hub import EventHub
+from emulator.outbound import OutboundResult
+from emulator.shapes import delivery_view
+
+DELIVERY_KINDS = ("modifier", "output", "target", "tick", "auth_callback")
+OUTCOMES = ("ok", "skipped", "error", "timeout")
+
+
+def outcome_of(result: OutboundResult) -> tuple[str, str | None]:
+    """ok for any 2xx; timeout; else error with the reason."""
+    if result.timed_out:
+        return "timeout", result.error
+    if result.error is not None:
+        return "error", result.error
+    if result.ok:
+        return "ok", None
+    return "error", f"HTTP {result.status_code}"
+
+
+def delivery_row(
+    result: OutboundResult,
+    *,
+    kind: str,
+    started_at: datetime,
+    log_limit_bytes: int,
+    outcome: str | None = None,
+    reason: str | None = None,
+    integration_id: str | None = None,
+    channel_id: str | None = None,
+    message_id: str | None = None,
+    tick_id: str | None = None,
+) -> models.Delivery:
+    default_outcome, default_reason = outcome_of(result)
+    return models.Delivery(
+        id=models.new_id(),
+        kind=kind,
+        integration_id=integration_id,
+        channel_id=channel_id,
+        message_id=message_id,
+        tick_id=tick_id,
+        url=result.url,
+        request_body=result.request_body,
+        status_code=result.status_code,
+        response_body=result.text(log_limit_bytes) if result.status_code is not None else None,
+        latency_ms=result.latency_ms,
+        outcome=outcome or default_outcome,
+        reason=reason if outcome else default_reason,
+        started_at=started_at,
+    )
+
+
+class DeliveryLog:
+    def __init__(self, db: Database, hub: EventHub) -> None:
+        self._db = db
+        self._hub = hub
+
+    async def record(self, rows: list[models.Delivery]) -> None:
+        """Store rows in one short write, then publish each."""
+        if not rows:
+            return
+        async with self._db.write() as session:
+            session.add_all(rows)
+        for row in rows:
+            self._hub.publish("delivery.finished", delivery_view(row))
+
+    async def list(
+        self,
+        *,
+        filters: dict[str, str],
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        query = select(models.Delivery)
+        for name in ("channel_id", "integration_id", "kind", "outcome", "message_id", "tick_id"):
+            if filters.get(name):
+                query = query.where(getattr(models.Delivery, name) == filters[name])
+        query = query.order_by(models.Delivery.started_at.desc(), models.Delivery.id)
+        async with self._db.read() as session:
+            rows = (await session.scalars(query.limit(limit).offset(offset))).all()
+        return [delivery_view(row) for row in rows]

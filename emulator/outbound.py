@@ -1,0 +1,163 @@
+"""The one HTTP client of the app. Every call returns an OutboundResult; none raises.
+
+Bodies are read up to a bound (a 50 MB answer must not eat memory) and the log keeps a
+truncated copy. Timeouts are per call, so a modifier gets 1 s and a tick 30 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+USER_AGENT = "telex-emulator"
+
+
+@dataclass
+class OutboundResult:
+    url: str
+    request_body: str
+    status_code: int | None
+    body: bytes  # up to read_limit bytes
+    truncated: bool
+    latency_ms: float
+    error: str | None  # why no answer came: timeout, refused, reset...
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
+
+    def text(self, limit: int | None = None) -> str:
+        data = self.body if limit is None else self.body[:limit]
+        text = data.decode("utf-8", errors="replace")
+        if self.truncated or (limit is not None and len(self.body) > limit):
+            text += " …[truncated]"
+        return text
+
+    def json(self) -> Any:
+        """The decoded JSON body, or raises ValueError (also when truncated)."""
+        if self.truncated:
+            raise ValueError("the response was too large to read whole")
+        return json.loads(self.body)
+
+
+class FetchError(Exception):
+    """A GET for a document failed; the message says which URL and why."""
+
+
+class OutboundClient:
+    def __init__(self, read_limit_bytes: int = 1024 * 1024, connection_limit: int = 200) -> None:
+        self.read_limit_bytes = read_limit_bytes
+        self._connection_limit = connection_limit
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        connector = aiohttp.TCPConnector(limit=self._connection_limit, limit_per_host=0)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            headers={"User-Agent": USER_AGENT},
+            # Integrations send cookies sometimes; we are many users at once, keep none.
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("OutboundClient.start() was not called")
+        return self._session
+
+    async def post_json(self, url: str, body: Any, timeout_s: float) -> OutboundResult:
+        """POST `body` as JSON to `url`; never raises."""
+        payload = json.dumps(body, ensure_ascii=False)
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(timeout_s):
+                async with self.session.post(
+                    url,
+                    data=payload.encode(),
+                    headers={"Content-Type": "application/json"},
+                    allow_redirects=False,
+                ) as response:
+                    data, truncated = await self._read_bounded(response)
+                    return OutboundResult(
+                        url, payload, response.status, data, truncated, _ms(started), None
+                    )
+        except TimeoutError:
+            return OutboundResult(
+                url,
+                payload,
+                None,
+                b"",
+                False,
+                _ms(started),
+                f"no answer within {timeout_s:g} s",
+                timed_out=True,
+            )
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            return OutboundResult(url, payload, None, b"", False, _ms(started), describe(exc, url))
+
+    async def _read_bounded(self, response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
+        data = await response.content.read(self.read_limit_bytes + 1)
+        if len(data) > self.read_limit_bytes:
+            return data[: self.read_limit_bytes], True
+        return data, False
+
+    async def get_document(self, url: str, timeout_s: float, max_bytes: int) -> bytes:
+        """GET a JSON document (an integration spec). Raises FetchError with a hint."""
+        if not url.lower().startswith(("http://", "https://")):
+            raise FetchError(
+                f"{url!r} is not an http(s) URL; give the full URL of the integration JSON"
+            )
+        try:
+            async with asyncio.timeout(timeout_s):
+                async with self.session.get(
+                    url, headers={"Accept": "application/json"}, max_redirects=5
+                ) as response:
+                    if response.status >= 400:
+                        raise FetchError(
+                            f"GET {url} answered HTTP {response.status}; "
+                            "check the path (integration JSON is often at /integration.json)"
+                        )
+                    data = await response.content.read(max_bytes + 1)
+                    if len(data) > max_bytes:
+                        raise FetchError(
+                            f"GET {url} returned more than {max_bytes // 1024} KiB; "
+                            "an integration JSON is a few KiB: is this the right URL?"
+                        )
+                    return data
+        except TimeoutError as exc:
+            raise FetchError(
+                f"GET {url} gave no answer within {timeout_s:g} s; is the integration running?"
+            ) from exc
+        except aiohttp.TooManyRedirects as exc:
+            raise FetchError(f"GET {url} redirected more than 5 times (a redirect loop?)") from exc
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            raise FetchError(f"GET {url} failed: {describe(exc, url)}") from exc
+
+
+def describe(exc: BaseException, url: str) -> str:
+    """A short, human reason for a failed request."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"connection refused or host unreachable ({exc.host}:{exc.port}); is it running?"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the server closed the connection without answering"
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "the response body was cut off or malformed"
+    if isinstance(exc, aiohttp.InvalidURL):
+        return f"invalid URL {url!r}"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"bad HTTP response: {exc.message}"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)

@@ -1,0 +1,1 @@
+"""Sample Telex integrations written with aiohttp, to copy from."""

@@ -1,0 +1,100 @@
+"""Shared fixtures: the emulator on a temp SQLite file with a virtual clock."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from emulator.app import create_app
+from emulator.config import Config
+from emulator.keys import services_key
+from emulator.services import Services
+from tests import stubs
+
+SPECS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "specs"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Emulator:
+    """The app under test: its HTTP client and its services."""
+
+    client: TestClient
+    services: Services
+    config: Config
+
+    async def call(
+        self, method: str, path: str, body: Any = None, status: int | None = None
+    ) -> Any:
+        """Send a request; check the status when given; return the decoded JSON body."""
+        response = await self.client.request(method, path, json=body)
+        data = await response.json()
+        if status is not None:
+            assert response.status == status, (response.status, data)
+        return data
+
+    async def org(self, name: str = "Acme") -> dict[str, Any]:
+        return (await self.call("POST", "/api/v1/organisations", {"name": name}, 201))["data"]
+
+    async def channel(self, org_id: str, name: str = "general") -> dict[str, Any]:
+        body = {"name": name, "organisation_id": org_id}
+        return (await self.call("POST", "/api/v1/channels", body, 201))["data"]
+
+    async def install(self, org_id: str, stub: stubs.Stub) -> dict[str, Any]:
+        body = {"json_url": f"{stub.url}/integration.json"}
+        path = f"/api/v1/organisations/{org_id}/integrations/custom"
+        return (await self.call("POST", path, body, 201))["data"]
+
+    async def activate(
+        self, org_id: str, integration_id: str, channel_id: str, settings: dict | None = None
+    ) -> dict[str, Any]:
+        path = (
+            f"/api/v1/organisations/{org_id}/integrations/{integration_id}"
+            f"/channels/{channel_id}/settings"
+        )
+        body = {"is_active": True, "settings": settings or {}}
+        return (await self.call("PUT", path, body, 200))["data"]
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return Config(port=free_port(), db_path=str(tmp_path / "emulator.db"), clock_mode="virtual")
+
+
+@pytest.fixture
+def make_emulator(
+    aiohttp_client: Callable[..., Awaitable[TestClient]],
+) -> Callable[[Config], Awaitable[Emulator]]:
+    async def make(config: Config) -> Emulator:
+        app = create_app(config)
+        client = await aiohttp_client(app, server_kwargs={"port": config.port})
+        return Emulator(client, app[services_key], config)
+
+    return make
+
+
+@pytest.fixture
+async def emulator(config: Config, make_emulator: Any) -> AsyncIterator[Emulator]:
+    return await make_emulator(config)
+
+
+@pytest.fixture
+def start_stub(aiohttp_server: Any) -> Callable[..., Awaitable[stubs.Stub]]:
+    async def start(**kwargs: Any) -> stubs.Stub:
+        return await stubs.start(aiohttp_server, stubs.Stub(**kwargs))
+
+    return start
+
+
+__all__ = ["SPECS_DIR", "Emulator", "free_port", "replace"]
