@@ -1,0 +1,5 @@
+"""`python -m emulator` is `telex-emulator`."""
+
+from emulator.cli import main
+
+main()

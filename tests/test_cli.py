@@ -1,0 +1,93 @@
+"""The command line: serve's ready line, check's exit codes and output, safety rails."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+from click.testing import CliRunner
+
+from emulator.cli import main
+from tests.conftest import SPECS_DIR, free_port
+
+
+def test_check_a_real_spec_file() -> None:
+    result = CliRunner().invoke(
+        main, ["check", str(SPECS_DIR / "001-telex-integration-examples.json")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning" in result.output
+    assert "fix:" in result.output
+
+
+def test_check_json_output_and_exit_code_on_errors(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"data": {"integration_type": "teleporter"}}))
+    result = CliRunner().invoke(main, ["check", "--json", str(broken)])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["ok"] is False
+    assert report["errors"][0]["path"] == "$.data.integration_type"
+    assert report["errors"][0]["hint"]
+
+
+def test_check_missing_file_and_not_json(tmp_path: Path) -> None:
+    missing = CliRunner().invoke(main, ["check", str(tmp_path / "nope.json")])
+    assert missing.exit_code == 1
+    assert "neither an http(s) URL nor a file" in missing.output
+    page = tmp_path / "page.json"
+    page.write_text("<html><body>login</body></html>")
+    html = CliRunner().invoke(main, ["check", str(page)])
+    assert html.exit_code == 1
+    assert "HTML" in html.output
+
+
+def test_check_unreachable_url() -> None:
+    url = f"http://127.0.0.1:{free_port()}/integration.json"
+    result = CliRunner().invoke(main, ["check", url])
+    assert result.exit_code == 1
+    assert url in result.output
+
+
+def test_non_loopback_host_needs_an_api_key() -> None:
+    result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--db", ":memory:"])
+    assert result.exit_code == 2
+    assert "--api-key" in result.output
+
+
+def test_bad_rewrite_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["serve", "--rewrite", "nonsense", "--db", ":memory:"])
+    assert result.exit_code == 2
+    assert "FROM=TO" in result.output
+
+
+async def test_serve_prints_ready_line_then_answers_and_stops(tmp_path: Path) -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "emulator", "serve", "--port", str(port),
+               "--db", str(tmp_path / "serve.db")]  # fmt: skip
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()  # blocks until the ready line: no sleep
+            assert line.strip() == f"ready on http://127.0.0.1:{port}"
+            async with aiohttp.ClientSession() as session:
+                async with session.get(f"http://127.0.0.1:{port}/-/ready") as response:
+                    assert response.status == 200
+                    assert (await response.json())["status"] == "ready"
+        finally:
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=20)
+        assert process.returncode == 0, stderr
+
+
+def test_options_read_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("TELEX_EMULATOR_HOST", "0.0.0.0")
+    result = CliRunner().invoke(main, ["serve", "--db", ":memory:"])
+    assert result.exit_code == 2
+    assert "binding 0.0.0.0" in result.output
