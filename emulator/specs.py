@@ -159,7 +159,7 @@ def setting_type(item: dict[str, Any]) -> str:
 
 
 def option_values(item: dict[str, Any]) -> list[str] | None:
-    """The declared options as strings, or None when there is no usable options list.
+    """The declared options as strings, or None when there is no usable (non-empty) list.
 
     Every published spec uses plain strings; `{label, value}` objects are accepted too.
     """
@@ -172,7 +172,7 @@ def option_values(item: dict[str, Any]) -> list[str] | None:
             option = option.get("value", option.get("label"))
         if isinstance(option, str | int | float) and not isinstance(option, bool):
             values.append(str(option))
-    return values
+    return values or None
 
 
 def match_option(value: str, options: list[str]) -> str | None:
@@ -246,17 +246,28 @@ def normalise_url(value: object) -> str | None:
 
 
 def production_host(url: str) -> str | None:
-    """The host when `url` points at a deployment (hosting provider, Telex, public IP)."""
+    """The host when `url` leaves this machine: a hosting provider, Telex, any public host.
+
+    Local means loopback, private or link-local addresses, `localhost`, `*.local`,
+    `*.internal` and single-label names (docker compose services).
+    """
     try:
-        host = (urlsplit(url).hostname or "").lower()
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
     except ValueError:
         return None
-    if any(host == m or host.endswith("." + m) for m in PRODUCTION_HOST_MARKERS):
-        return host
+    if not host or is_deployment_host(host):
+        return host or None
     try:
         return host if ipaddress.ip_address(host).is_global else None
     except ValueError:
-        return None
+        pass
+    local = "." not in host or host.endswith((".localhost", ".local", ".internal", ".lan"))
+    return None if local or host == "localhost" else host
+
+
+def is_deployment_host(host: str) -> bool:
+    """A hosting provider or tunnel from PRODUCTION_HOST_MARKERS, or Telex itself."""
+    return any(host == m or host.endswith("." + m) for m in PRODUCTION_HOST_MARKERS)
 
 
 def normalise_integration_type(value: object) -> str | None:
@@ -276,8 +287,10 @@ def parse_json_document(body: bytes | str, source: str) -> tuple[Any | None, lis
             text = bytes(body).decode("utf-8-sig")
         except UnicodeDecodeError:
             return None, [_not_json(source, "is not UTF-8 text")]
-    else:
+    elif isinstance(body, str):
         text = body.removeprefix("\ufeff")
+    else:
+        return None, [_not_json(source, f"is not text ({type(body).__name__})")]
     if not text.strip():
         return None, [_not_json(source, "is empty")]
     try:
@@ -632,10 +645,13 @@ def options_missing(spec: _Spec) -> Iterator[Finding]:
     for index, item in spec.items:
         kind = setting_type(item)
         if (kind in CHOICE_TYPES or kind in MULTI_TYPES) and option_values(item) is None:
+            options = item.get("options")
             what = (
                 "has no options"
-                if "options" not in item
-                else f"has options that are {_json_type(item['options'])}, not a list"
+                if not options
+                else "has no usable options"
+                if isinstance(options, list)
+                else f"has options that are {_json_type(options)}, not a list"
             )
             yield _warn(
                 spec.item_path(index, "options"),
@@ -660,7 +676,7 @@ def default_not_in_options(spec: _Spec) -> Iterator[Finding]:
             yield _warn(
                 spec.item_path(index, "default"),
                 f"default {_show(choice)} {why}",
-                f"Use one of: {', '.join(options)}.",
+                f"Use one of: {_listing(options)}.",
             )
 
 
@@ -680,10 +696,10 @@ def interval_default_not_cron(spec: _Spec) -> Iterator[Finding]:
         return
     for index, item in spec.items:
         if is_interval_label(item["label"]) and (why := cron.validation_error(item.get("default"))):
-            shown = _show(item["default"]) if "default" in item else "missing"
+            what = f"default {_show(item['default'])}" if "default" in item else "no default"
             yield _warn(
                 spec.item_path(index, "default"),
-                f"interval default {shown} is not a valid 5-field crontab; "
+                f"interval setting has {what}, not a valid 5-field crontab; "
                 "set a valid value before activating",
                 why,
             )
@@ -740,9 +756,10 @@ def url_production_host(spec: _Spec) -> Iterator[Finding]:
         host = production_host(url) if url else None
         if url and host:
             origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+            kind = "a deployed host" if is_deployment_host(host) else "a public host"
             yield _warn(
                 spec.path(field),
-                f"{field} points at a deployed host ({host}), not your local integration",
+                f"{field} points at {kind} ({host}), not your local integration",
                 f"Run the emulator with --rewrite {origin}=http://127.0.0.1:PORT, "
                 "or override the URL for this integration.",
             )
@@ -849,6 +866,11 @@ def _path(prefix: str, *parts: object) -> str:
         else:
             out += f"[{json.dumps(str(part), ensure_ascii=False)}]"
     return out
+
+
+def _listing(names: list[str], limit: int = 20) -> str:
+    shown = ", ".join(_show(n, 40).strip('"') for n in names[:limit])
+    return shown + (f" (and {len(names) - limit} more)" if len(names) > limit else "")
 
 
 def _json_type(value: object) -> str:

@@ -1,0 +1,163 @@
+"""Every real integration JSON in ../shared/specs loads, or is rejected for a stated reason."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator.setting_values import effective_settings
+from emulator.specs import check_spec, errors_of, parse_json_document, warnings_of
+
+SPECS = Path(__file__).parents[1].parent / "shared" / "specs"
+
+# Rejections a Telex user would agree with. A new rejection fails the test: either the
+# linter got stricter than it should, or the file belongs here with its reason.
+EXPECTED_REJECTIONS = {
+    "054-blockchain-news-integrator.json": (
+        "no integration_type: a bare object with `type: interval`, `descriptions` in "
+        "en/fr and no tick_url; not a Telex integration JSON"
+    ),
+}
+
+
+def _corpus_files() -> list[Path]:
+    if not SPECS.is_dir():
+        pytest.fail(f"the spec corpus is missing: expected {SPECS} (116 JSON files)")
+    return sorted(p for p in SPECS.glob("*.json") if p.name != "manifest.json")
+
+
+def _manifest() -> dict[str, dict[str, Any]]:
+    return {e["file"]: e for e in json.loads((SPECS / "manifest.json").read_text("utf-8"))}
+
+
+def _load(path: Path) -> Any:
+    doc, findings = parse_json_document(path.read_bytes(), str(path))
+    assert findings == [], findings
+    return doc
+
+
+def test_corpus_is_there() -> None:
+    assert len(_corpus_files()) == 116
+
+
+def test_every_spec_loads_or_is_an_expected_rejection() -> None:
+    loaded, warned, rejected = 0, 0, {}
+    for path in _corpus_files():
+        spec, findings = check_spec(_load(path))
+        assert not any("internal error" in f.message for f in findings), path.name
+        if spec is None:
+            rejected[path.name] = [f.message for f in errors_of(findings)]
+            continue
+        loaded += 1
+        warned += bool(warnings_of(findings))
+    print(f"\nspec corpus: {loaded} loaded ({warned} with warnings), {len(rejected)} rejected")
+    for name, why in rejected.items():
+        print(f"  rejected {name}: {'; '.join(why)}")
+
+    assert set(rejected) == set(EXPECTED_REJECTIONS), rejected
+
+
+@pytest.mark.parametrize("path", _corpus_files(), ids=lambda p: p.name[:3])
+def test_each_spec_findings_are_well_formed(path: Path) -> None:
+    spec, findings = check_spec(_load(path))
+    root = "$.data" if _manifest()[path.name]["wrapped"] else "$"
+
+    for finding in findings:
+        assert finding.path.startswith(root) or finding.path == "$", finding
+        assert finding.message, finding
+        assert finding.hint, finding
+    if spec is not None:
+        assert spec.integration_type in ("interval", "modifier", "output")
+        assert spec.app_name
+
+
+def test_manifest_quirks_are_reported() -> None:
+    """Spot checks that the linter sees what the manifest says is there.
+
+    Not `unknown_type`: the manifest counts `text_area`, a real Telex type, among them.
+    """
+    quirk_words = {
+        "number_default_string": ("number default is the string",),
+        "checkbox_default_Yes/No string": ("checkbox default is a string",),
+        "interval_default_not_5field_cron": ("not a valid 5-field crontab",),
+        "interval_setting_missing": ("without an 'interval' setting",),
+        "target_url_production_host": ("target_url points at a",),
+        "tick_url_production_host": ("tick_url points at a",),
+        "required_non_bool": ("required is a string",),
+    }
+    for path in _corpus_files():
+        spec, findings = check_spec(_load(path))
+        if spec is None:
+            continue
+        said = " | ".join(f.message for f in findings)
+        for quirk in _manifest()[path.name]["quirks"]:
+            words = quirk_words.get(re.sub(r" x\d+$", "", quirk))
+            if words is None or (quirk.endswith("production_host") and _not_called(spec, quirk)):
+                continue
+            assert any(word in said for word in words), (path.name, quirk, said)
+
+
+def _not_called(spec: Any, quirk: str) -> bool:
+    # The emulator never calls a modifier's or output's tick_url, so it is not linted.
+    return quirk.startswith("tick_url") and spec.integration_type != "interval"
+
+
+def _set_path(doc: Any, dotted: str, value: str) -> None:
+    """Set `data.settings[0].default`-style paths (the manifest's placeholder notation)."""
+    keys: list[str | int] = []
+    for part in dotted.split("."):
+        name, *indexes = re.split(r"\[(\d+)\]", part)
+        keys.append(name)
+        keys += [int(i) for i in indexes if i]
+    target = doc
+    for key in keys[:-1]:
+        target = target[key]
+    target[keys[-1]] = value
+
+
+def test_placeholders_replaced_by_local_urls_load_without_url_warnings() -> None:
+    checked = 0
+    for path in _corpus_files():
+        placeholders = _manifest()[path.name]["placeholders"]
+        if not placeholders:
+            continue
+        doc = _load(path)
+        for dotted in placeholders:
+            _set_path(doc, dotted, f"http://127.0.0.1:8000/{dotted.split('.')[-1]}")
+        spec, findings = check_spec(doc)
+        assert spec is not None, (path.name, findings)
+        url_paths = {"$." + p for p in placeholders if p.endswith(("target_url", "tick_url"))}
+        assert not [f for f in findings if f.path in url_paths], (path.name, findings)
+        for dotted in placeholders:
+            if dotted in ("data.target_url", "data.tick_url"):
+                field = dotted.split(".")[-1]
+                assert getattr(spec, field) == f"http://127.0.0.1:8000/{field}", path.name
+        checked += 1
+    print(f"\nplaceholders: {checked} specs loaded with local URLs")
+
+    assert checked >= 40
+
+
+def test_untouched_settings_are_echoed_as_declared() -> None:
+    """With no stored values, Telex sends each declared item back as it was, plus a bool
+    `required`: the typed-like rule must not change a single declared default."""
+    for path in _corpus_files():
+        spec, _ = check_spec(_load(path))
+        if spec is None:
+            continue
+        declared = copy.deepcopy(spec.settings)
+        sent = effective_settings(spec.settings, {}, {})
+
+        assert spec.settings == declared, path.name  # not mutated
+        assert len(sent) == len(declared), path.name
+        for item, out in zip(declared, sent, strict=True):
+            assert list(out)[: len(item)] == list(item), path.name
+            assert {k: v for k, v in out.items() if k != "required"} == {
+                k: v for k, v in item.items() if k != "required"
+            }, path.name
+            assert isinstance(out["required"], bool), path.name
