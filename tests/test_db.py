@@ -76,3 +76,31 @@ async def test_wal_mode_and_memory_database(tmp_path: Path) -> None:
     memory = Database(":memory:")
     await memory.start()
     await memory.close()
+
+
+def test_head_revision_constant_is_alembics_head() -> None:
+    from emulator.db.migrate import HEAD_REVISION
+
+    assert HEAD_REVISION == head_revision(), "update HEAD_REVISION in emulator/db/migrate.py"
+
+
+async def test_fresh_file_fast_path_builds_the_migrated_schema(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.db"
+    db = Database(str(fresh))
+    await db.start()  # create_all + stamp, no Alembic
+    await db.close()
+    migrated = tmp_path / "migrated.db"
+    engine = create_engine(f"sqlite:///{migrated}")
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    engine.dispose()
+
+    def schema(path: Path) -> set[tuple[str, str]]:
+        with sqlite3.connect(path) as connection:
+            rows = connection.execute(
+                "select type, name from sqlite_master where name not like 'sqlite_%'"
+            )
+            return set(rows.fetchall())
+
+    assert schema(fresh) == schema(migrated)
+    assert revision_of(fresh) == head_revision()
