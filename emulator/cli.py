@@ -194,3 +194,16 @@ def render_check(result: dict[str, Any]) -> str:
             lines.append(f"          fix: {finding['hint']}")
     lines.append(f"{len(result['errors'])} error(s), {len(result['warnings'])} warning(s)")
     return "\n".join(lines)
+
+
+@main.command()
+@serve_options
+def demo(**options: Any) -> None:
+    """Start the sample integrations and the emulator, seeded with a #demo channel."""
+    from click.core import ParameterSource
+
+    from emulator.demo import DEMO_DB, run
+
+    if click.get_current_context().get_parameter_source("db_path") is ParameterSource.DEFAULT:
+        options["db_path"] = DEMO_DB  # the demo keeps its data apart from `serve`'s
+    run(build_config(**options))

@@ -1,0 +1,242 @@
+"""`telex-emulator demo`: the bundled sample integrations and the emulator in one process.
+
+Starts each sample on a free loopback port, starts the emulator, then seeds it through its
+own REST API (as a user would): a "Demo" organisation, a `demo` channel, every sample
+installed and active. Re-running on the same database reuses what is there: the samples'
+ports change on each run, so existing installs are re-fetched from their new URL instead
+of being installed twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
+
+from emulator.config import Config
+from emulator.keys import services_key
+from emulator.server import start_site
+from sample_integrations.keyword_filter import app as keyword_filter
+from sample_integrations.message_logger import app as message_logger
+from sample_integrations.uptime_monitor import app as uptime_monitor
+
+DEMO_DB = "telex-emulator-demo.db"
+ORGANISATION = "Demo"
+CHANNEL = "demo"
+SEED_TIMEOUT_S = 30.0
+SHUTDOWN_TIMEOUT_S = 5.0  # how long a stopping sample waits for requests in flight
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
+
+
+class DemoError(Exception):
+    """Seeding failed; the text says which call and why."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    app_name: str  # descriptions.app_name in its integration JSON: how re-runs find it
+    kind: str
+    create_app: Callable[[], web.Application]
+    blurb: str
+
+
+SAMPLES = (
+    Sample(
+        "keyword_filter",
+        keyword_filter.APP_NAME,
+        "modifier",
+        keyword_filter.create_app,
+        "masks darn, heck and frak (d***)",
+    ),
+    Sample(
+        "message_logger",
+        message_logger.APP_NAME,
+        "output",
+        message_logger.create_app,
+        "prints every message below as a JSON line",
+    ),
+    Sample(
+        "uptime_monitor",
+        uptime_monitor.APP_NAME,
+        "interval",
+        uptime_monitor.create_app,
+        "checks the demo's own servers every minute",
+    ),
+)
+
+
+@dataclass
+class Seeded:
+    org_id: str
+    channel_id: str
+    integration_ids: dict[str, str]  # sample name -> integration id
+
+
+async def start_sample(sample: Sample) -> tuple[web.AppRunner, str]:
+    """Run one sample on a free 127.0.0.1 port; return its runner and base URL."""
+    runner = web.AppRunner(
+        sample.create_app(),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=SHUTDOWN_TIMEOUT_S,
+    )
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    return runner, f"http://{host}:{port}"
+
+
+class Api:
+    """The emulator's REST API, as the demo's seeding uses it."""
+
+    def __init__(self, session: ClientSession, base_url: str, api_key: str | None) -> None:
+        self._session = session
+        self._base_url = base_url
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    async def call(self, method: str, path: str, body: Any = None) -> Any:
+        url = f"{self._base_url}/api/v1{path}"
+        try:
+            async with self._session.request(
+                method, url, json=body, headers=self._headers
+            ) as response:
+                envelope = await response.json(content_type=None)
+        except (ClientError, TimeoutError, ValueError) as exc:
+            raise DemoError(f"{method} {url} failed: {exc}") from exc
+        if response.status >= 300 or not isinstance(envelope, dict):
+            reason = envelope.get("message") if isinstance(envelope, dict) else envelope
+            errors = envelope.get("data") if isinstance(envelope, dict) else None
+            raise DemoError(f"{method} {url} answered {response.status}: {reason} {errors or ''}")
+        return envelope.get("data")
+
+
+async def seed(api: Api, emulator_url: str, sample_urls: dict[str, str]) -> Seeded:
+    """Create (or find) the Demo organisation and #demo channel; install, update and
+    activate every sample. Safe to run again on the same database."""
+    orgs = await api.call("GET", "/organisations")
+    org = next((o for o in orgs if o["name"] == ORGANISATION), None)
+    if org is None:
+        org = await api.call("POST", "/organisations", {"name": ORGANISATION})
+    org_id = org["id"]
+
+    channels = await api.call("GET", f"/organisations/{org_id}/channels")
+    channel = next((c for c in channels if c["name"] == CHANNEL), None)
+    if channel is None:
+        channel = await api.call(
+            "POST",
+            "/channels",
+            {
+                "name": CHANNEL,
+                "description": "Every bundled sample integration, active",
+                "organisation_id": org_id,
+            },
+        )
+    channel_id = channel["id"]
+
+    custom = f"/organisations/{org_id}/integrations/custom"
+    installed = await api.call("GET", custom)
+    ids: dict[str, str] = {}
+    for sample in SAMPLES:
+        json_url = f"{sample_urls[sample.name]}/integration.json"
+        existing = next((i for i in installed if i["app_name"] == sample.app_name), None)
+        if existing is None:
+            row = await api.call("POST", custom, {"json_url": json_url})
+        else:  # its port changed since the last run: re-fetch from the new URL
+            row = await api.call("PUT", f"{custom}/{existing['id']}", {"json_url": json_url})
+        ids[sample.name] = row["id"]
+
+    sites = [f"{emulator_url}/"] + [f"{sample_urls[s.name]}/integration.json" for s in SAMPLES]
+    channel_settings: dict[str, dict[str, Any]] = {
+        "uptime_monitor": {"sites": ",".join(sites), "interval": "* * * * *"},
+    }
+    for sample in SAMPLES:
+        await api.call(
+            "PUT",
+            f"/organisations/{org_id}/integrations/{ids[sample.name]}/channels/{channel_id}/settings",
+            {"is_active": True, "settings": channel_settings.get(sample.name, {})},
+        )
+    return Seeded(org_id, channel_id, ids)
+
+
+def guide(config: Config, url: str, seeded: Seeded, sample_urls: dict[str, str]) -> str:
+    """What the user sees after the ready line."""
+    auth = " -H 'Authorization: Bearer <your key>'" if config.api_key else ""
+    json_header = " -H 'Content-Type: application/json'" + auth
+    tick_body = (
+        f'{{"integration_id": "{seeded.integration_ids["uptime_monitor"]}", '
+        f'"channel_id": "{seeded.channel_id}"}}'
+    )
+    lines = [
+        f'Organisation "{ORGANISATION}", channel #{CHANNEL} ({seeded.channel_id}), with:',
+        *(
+            f"  {s.app_name:15} {s.kind:9} {sample_urls[s.name]}/integration.json  {s.blurb}"
+            for s in SAMPLES
+        ),
+        f"Open {url}/ and post 'well darn it' in #{CHANNEL}, or from a shell:",
+        f"  curl -s -XPOST {url}/api/v1/channels/{seeded.channel_id}/messages{json_header}"
+        ' -d \'{"content": "<p>well darn it</p>"}\'',
+        "Tick the uptime monitor now:",
+        f"  curl -s -XPOST {url}/-/ticks{json_header} -d '{tick_body}'",
+    ]
+    if config.clock_mode == "virtual":
+        lines.append(
+            f"Virtual clock: move time on with POST {url}/-/clock/advance "
+            '{"seconds": 60} to fire the minute tick.'
+        )
+    lines.append(f"Data lives in {config.db_path}; delete it to start over. Ctrl-C stops.")
+    return "\n".join(lines)
+
+
+async def run_demo(config: Config, echo: Callable[[str], None]) -> None:
+    """Start everything, seed, announce, and run until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runners: list[web.AppRunner] = []
+    emulator_runner: web.AppRunner | None = None
+    try:
+        sample_urls: dict[str, str] = {}
+        for sample in SAMPLES:
+            runner, sample_url = await start_sample(sample)
+            runners.append(runner)
+            sample_urls[sample.name] = sample_url
+        emulator_runner, url = await start_site(config)
+        runners.append(emulator_runner)
+        # Bound to every interface: talk to it (and let the samples check it) on loopback.
+        local_url = (
+            f"http://127.0.0.1:{urlsplit(url).port}" if config.host in WILDCARD_HOSTS else url
+        )
+        async with ClientSession(timeout=ClientTimeout(total=SEED_TIMEOUT_S)) as session:
+            seeded = await seed(Api(session, local_url, config.api_key), local_url, sample_urls)
+        echo(f"ready on {url}")
+        echo(guide(config, url, seeded, sample_urls))
+        await stop.wait()
+    finally:
+        if emulator_runner is not None:
+            # End open /-/events streams (a browser tab with the UI): shutdown waits for
+            # running handlers, and an event stream never finishes on its own.
+            emulator_runner.app[services_key].hub.close()
+        # The emulator first (it stops ticking and finishes its deliveries), then the
+        # samples (the uptime monitor cancels checks still running).
+        for runner in reversed(runners):
+            await runner.cleanup()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def run(config: Config) -> None:
+    """Entry point of the `demo` command."""
+    try:
+        asyncio.run(run_demo(config, echo=click.echo))
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers were installed
+        pass
+    except (DemoError, OSError) as exc:
+        raise click.ClickException(f"demo failed: {exc}") from exc

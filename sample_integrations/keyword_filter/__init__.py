@@ -1,0 +1,1 @@
+"""A Telex modifier that masks, removes or flags blocked words in channel messages."""

@@ -1,0 +1,1 @@
+"""A Telex output that writes every channel message as one JSON line."""
