@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
-from emulator import specs
+from emulator import spec_model, spec_rules, specs
 from emulator.specs import (
     RULES,
     CheckedSpec,
@@ -856,3 +858,81 @@ def test_the_safety_net_turns_a_bug_into_an_error(monkeypatch: pytest.MonkeyPatc
 
     assert spec is None
     assert INTERNAL in finding.message
+
+
+# --- the split into spec_model / spec_rules / specs ---------------------------------------
+
+PUBLIC_BEFORE_THE_SPLIT = """
+CATEGORIES CHOICE_TYPES CheckedSpec Finding INTEGRATION_TYPES MULTI_TYPES
+PRODUCTION_HOST_MARKERS RULES Rule SETTING_TYPES Severity app_name_missing check_spec
+checkbox_default_not_bool default_missing default_not_in_options duplicate_labels errors_of
+integration_type_not_lower_case interval_default_not_cron interval_setting
+interval_setting_missing is_active_not_bool is_deployment_host is_interval_label match_option
+multi_default_shape normalise_integration_type normalise_url number_default_not_number
+option_values options_missing parse_bool parse_json_document parse_number production_host
+required_missing required_not_bool setting_type setting_type_odd settings_null split_multi
+unknown_category unwrap url_missing_for_type url_not_usable url_production_host warnings_of
+""".split()
+
+
+def test_the_public_interface_survives_the_split() -> None:
+    assert sorted(specs.__all__) == sorted(PUBLIC_BEFORE_THE_SPLIT)
+    assert all(hasattr(specs, name) for name in specs.__all__)
+    assert specs.RULES is spec_rules.RULES
+    assert specs.Finding is spec_model.Finding
+    assert {rule.__name__ for rule in RULES} <= set(specs.__all__)
+
+
+def test_spec_rules_and_spec_model_import_first_without_a_cycle() -> None:
+    for module in ("emulator.spec_rules", "emulator.spec_model"):
+        done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True)
+        assert done.returncode == 0, done.stderr.decode()
+
+
+# --- strict JSON when reading a fetched document -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ('{"a": NaN}', "NaN is not a JSON value"),
+        ('{"a": Infinity}', "Infinity is not a JSON value"),
+        ('{"a": -Infinity}', "-Infinity is not a JSON value"),
+        ('{"a": 1e999}', "the number 1e999 is out of range"),
+        ('{"a": -1E400}', "out of range"),
+        ("null", "is JSON null"),
+        ("[" * 101 + "]" * 101, "nests too deeply (over 100 levels)"),
+        ('{"a": ' * 101 + "1" + "}" * 101, "nests too deeply (over 100 levels)"),
+        ("[" * 100_000 + "]" * 100_000, "nests too deeply"),
+    ],
+)
+def test_parse_is_strict_json(body: str, says: str) -> None:
+    doc, [finding] = parse_json_document(body.encode(), "http://x/spec.json")
+
+    assert doc is None
+    assert finding.message.startswith("http://x/spec.json: ")
+    assert says in finding.message
+    assert finding.hint
+
+
+def test_parse_allows_100_levels_and_finite_numbers() -> None:
+    assert parse_json_document("[" * 100 + "]" * 100, "x")[1] == []
+    assert parse_json_document('{"a": [1.5e300, -0.0, 1e-999]}', "x") == (
+        {"a": [1.5e300, -0.0, 0.0]},
+        [],
+    )
+
+
+def test_parse_replaces_lone_surrogates_like_go() -> None:
+    body = rb'{"a": "x\ud800y", "\udfff": ["\ud83d\ude00", "\\ud800"], "b": {"c": "\udc00"}}'
+    doc, findings = parse_json_document(body, "x")
+
+    assert findings == []
+    assert doc == {"a": "x\ufffdy", "\ufffd": ["😀", "\\ud800"], "b": {"c": "\ufffd"}}
+    json.dumps(doc, ensure_ascii=False).encode()  # storable and showable as UTF-8
+
+
+def test_parse_keeps_ordinary_escapes() -> None:
+    doc, _ = parse_json_document('{"a": ["\\u00fc"]}', "x")
+
+    assert doc == {"a": ["ü"]}

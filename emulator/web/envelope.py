@@ -18,7 +18,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, default=str)
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a client: escape rather than crash
+        return json.dumps(data, ensure_ascii=True, default=str)
+    return text
 
 
 def envelope(data: Any, status: int = 200, message: str = "ok") -> web.Response:
@@ -74,24 +79,59 @@ async def api_key_guard(request: web.Request, handler: Handler) -> web.StreamRes
     return await handler(request)
 
 
-async def json_body(request: web.Request) -> Any:
-    """The request's JSON body; BadRequest/PayloadTooLarge with a hint otherwise."""
-    limit = request.config_dict[config_key].max_body_bytes
+MAX_BODY_NESTING = 256  # json.dumps and SQLite JSON stay far from recursion limits
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The whole body, or PayloadTooLarge; read(n) returns one chunk, so loop."""
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(
-            f"request body is {request.content_length} bytes; the limit is {limit}"
+            f"request body is {request.content_length} bytes; the limit is {limit} "
+            "(--max-body-bytes)"
         )
-    raw = await request.content.read(limit + 1)
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"request body is over the {limit}-byte limit")
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(limit + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body is over the {limit}-byte limit (--max-body-bytes)")
+    return b"".join(chunks)
+
+
+def too_deep(value: Any, limit: int) -> bool:
+    """Whether lists/objects nest deeper than `limit` (iterative: no recursion to blow)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+async def json_body(request: web.Request) -> Any:
+    """The request's JSON body; BadRequest/PayloadTooLarge with a hint otherwise."""
+    raw = await read_body(request, request.config_dict[config_key].max_body_bytes)
     if not raw.strip():
         raise BadRequest("the request body is empty; send a JSON object")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest(
             f"the request body is not valid JSON ({exc}); send Content-Type: application/json"
         ) from exc
+    except RecursionError as exc:  # the C decoder recurses once per nesting level
+        raise BadRequest(
+            f"the request body nests too deeply; keep it under {MAX_BODY_NESTING} levels"
+        ) from exc
+    if too_deep(body, MAX_BODY_NESTING):
+        raise BadRequest(
+            f"the request body nests too deeply; keep it under {MAX_BODY_NESTING} levels"
+        )
+    return body
 
 
 async def json_object(request: web.Request) -> dict[str, Any]:
