@@ -71,6 +71,10 @@ class DeliveryLog:
             return
         async with self._db.write() as session:
             session.add_all(rows)
+        self.publish(rows)
+
+    def publish(self, rows: list[models.Delivery]) -> None:
+        """`delivery.finished` for rows another service stored (in its own write)."""
         for row in rows:
             self._hub.publish("delivery.finished", delivery_view(row))
 

@@ -1,22 +1,235 @@
 """Sending a channel message: modifier chain, store, then outputs (CONTRACT §1.2).
 
-PLACEHOLDER until the fan-out issue lands: messages are validated and stored as sent,
-with an empty trace; no modifier or output is called yet.
+1. Load the channel's active integrations once, in chain order.
+2. Run the active modifiers one after another, each with `--modifier-timeout` (1 s on
+   Telex) and each receiving the previous one's text. Only a 2xx JSON reply with a string
+   `message` replaces the text; every other reply keeps it and the hop says why.
+3. Store the message (final content, typed content, trace) and a delivery row per
+   modifier hop in one short write, shared with other messages arriving meanwhile
+   (GroupWriter: SQLite has one writer, so writes are batched, never held across HTTP).
+4. In the background (tracked, so `drain()` can wait), POST the final text concurrently
+   to every active output and every active interval that declares a usable `target_url`,
+   and log each delivery. `POST …/messages` answers after step 3 and never waits for 4.
+
+What is sent and what is stored: integrations receive `message` in Telex's wire form,
+HTML (`<p>…</p>` around the text, HTML-escaped, unless the text already contains a tag)
+or, with `--message-format text`, the text as typed. The stored `content` is what people
+typed, or what the last modifier that replaced it returned; `original_content` is always
+what was typed. The trace's `content_before`/`content_after` show the wire text each
+modifier got and what it passed on.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import contextlib
+import html
+import json
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, cast
+from urllib.parse import urlsplit
 
+from emulator import payloads
 from emulator.clock import Clock
 from emulator.config import Config
 from emulator.db import models
-from emulator.deliveries import DeliveryLog
+from emulator.deliveries import DeliveryLog, delivery_row
+from emulator.errors import EmulatorError
 from emulator.hub import EventHub
-from emulator.integrations import IntegrationService
+from emulator.integrations import ActiveIntegration, IntegrationService
 from emulator.messages import MessageStore, validate_post
-from emulator.outbound import OutboundClient
+from emulator.outbound import OutboundClient, OutboundResult
 from emulator.tasks import TaskTracker
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
+
+# An opening or closing tag such as <p>, </b>, <br/>, <a href="…">. "a < b" is not one.
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_SNIPPET_CHARS = 80
+ACTIVE_CACHE_TTL_S = 1.0
+ACTIVE_CACHE_MAX_CHANNELS = 1000
+_UNCHANGED = "the message passed on unchanged"
+
+
+def wire_message(text: str, message_format: str) -> str:
+    """The `message` Telex sends for `text`: HTML by default (CONTRACT §1.2)."""
+    if message_format == "text" or _TAG.search(text):
+        return text
+    return f"<p>{html.escape(text, quote=False)}</p>"
+
+
+def modifier_verdict(
+    result: OutboundResult, accept_error_status: bool
+) -> tuple[str, str | None, str | None]:
+    """(outcome, reason, replacement) for one modifier reply, by CONTRACT §1.2's rule.
+
+    Only a 2xx JSON object with a string `message` replaces the text; `status: "error"`
+    skips unless `accept_error_status`. replacement is None whenever the text is kept.
+    """
+    if result.timed_out:
+        return "timeout", f"{result.error}; {_UNCHANGED}", None
+    if result.error is not None:
+        return "error", f"{result.error}; {_UNCHANGED}", None
+    status = result.status_code
+    if not result.ok:
+        return "error", f"HTTP {status} (not 2xx){_body_hint(result)}; {_UNCHANGED}", None
+    if result.truncated:
+        return (
+            "skipped",
+            f"HTTP {status} with a reply over {len(result.body)} bytes, too large to read; "
+            + _UNCHANGED,
+            None,
+        )
+    try:
+        reply = result.json()
+    except ValueError:
+        what = "an empty body" if not result.body.strip() else "a body that is not JSON"
+        return "skipped", f"HTTP {status} with {what}{_body_hint(result)}; {_UNCHANGED}", None
+    if not isinstance(reply, dict):
+        kind = _json_kind(reply)
+        return "skipped", f"the JSON reply is {kind}, not an object; {_UNCHANGED}", None
+    if "message" not in reply:
+        keys = ", ".join(sorted(map(str, reply))) or "none"
+        return "skipped", f'the reply has no "message" key (keys: {keys}); {_UNCHANGED}', None
+    message = reply["message"]
+    if not isinstance(message, str):
+        kind = _json_kind(message)
+        return "skipped", f'"message" is {kind}, not a string; {_UNCHANGED}', None
+    reply_status = reply.get("status")
+    if isinstance(reply_status, str) and reply_status.strip().lower() == "error":
+        if not accept_error_status:
+            return (
+                "skipped",
+                f'the reply has status "error" (message {_snippet(message)}); {_UNCHANGED} '
+                "(--accept-error-status would use it)",
+                None,
+            )
+        return "ok", 'the reply has status "error"; used anyway (--accept-error-status)', message
+    return "ok", None, message
+
+
+def _snippet(text: str) -> str:
+    return repr(text if len(text) <= _SNIPPET_CHARS else text[: _SNIPPET_CHARS - 1] + "…")
+
+
+def _body_hint(result: OutboundResult) -> str:
+    text = result.body[: _SNIPPET_CHARS * 4].decode("utf-8", errors="replace").strip()
+    return f": {_snippet(text)}" if text else ""
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+class GroupWriter(Generic[T, R]):
+    """Group commit: concurrent `submit`s share one write transaction.
+
+    SQLite takes one writer at a time and each transaction costs a few milliseconds of
+    round trips, so under load one transaction per message caps the emulator at a few
+    hundred messages/s. Items that arrive while a write runs go together into the next.
+    The flusher is a tracked task: `drain()` waits for it, shutdown cancels it.
+    """
+
+    def __init__(
+        self,
+        write: Callable[[list[T]], Awaitable[list[R | BaseException]]],
+        tasks: TaskTracker,
+        name: str,
+        max_batch: int = 500,
+    ) -> None:
+        self._write = write
+        self._tasks = tasks
+        self._name = name
+        self._max_batch = max_batch
+        self._pending: list[tuple[T, asyncio.Future[R] | None]] = []
+        self._flushing = False
+
+    async def submit(self, item: T) -> R:
+        """Write `item` with whatever else is waiting; its result, or raise its error."""
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._enqueue(item, future)
+        return await future
+
+    def put(self, item: T) -> None:
+        """Write `item` soon without waiting; `drain()` waits for it. Failures are logged."""
+        self._enqueue(item, None)
+
+    def _enqueue(self, item: T, future: asyncio.Future[R] | None) -> None:
+        self._pending.append((item, future))
+        if not self._flushing:
+            self._flushing = True
+            self._tasks.spawn(self._flush(), name=self._name)
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch = self._pending[: self._max_batch]
+                del self._pending[: self._max_batch]
+                try:
+                    results = await self._write([item for item, _ in batch])
+                except Exception as exc:  # the whole transaction failed: tell every sender
+                    results = [exc] * len(batch)
+                for (_, future), result in zip(batch, results, strict=True):
+                    if future is None:
+                        if isinstance(result, BaseException):
+                            log.error("%s failed", self._name, exc_info=result)
+                        continue
+                    if future.done():  # the sender was cancelled meanwhile
+                        continue
+                    if isinstance(result, BaseException):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+        finally:
+            self._flushing = False
+            for _, future in self._pending:  # only left when cancelled at shutdown
+                if future is not None and not future.done():
+                    future.cancel()
+            self._pending.clear()
+
+
+@dataclass
+class _Write:
+    """One item for the group writer: a message (or None) and delivery rows."""
+
+    message: models.Message | None
+    deliveries: list[models.Delivery]
+
+
+@dataclass
+class _Hop:
+    """One modifier call: its verdict, the text that replaces the message (or None)."""
+
+    outcome: str
+    reason: str | None
+    replacement: str | None
+    result: OutboundResult
+    delivery: models.Delivery
+
+
+# (integration, delivery kind, URL or None, why no request is made or None)
+_Step = tuple[ActiveIntegration, str, str | None, str | None]
+
+
+def _missing_url(active: ActiveIntegration) -> str:
+    return (
+        f"{active.app_name} has no usable target_url (declared as empty, '#', 'none' or "
+        'not http(s)); set one with PUT …/integrations/custom/{id} {"target_url": …}'
+    )
 
 
 class Fanout:
@@ -39,6 +252,67 @@ class Fanout:
         self._tasks = tasks
         self._config = config
         self._clock = clock
+        # channel_id -> (monotonic time read, its active integrations in chain order)
+        self._active_cache: dict[str, tuple[float, list[ActiveIntegration]]] = {}
+        self._active_generation = 0
+        self._active_reads: dict[str, asyncio.Future[list[ActiveIntegration]]] = {}
+        integrations.on_change(self._forget_active)
+        self._writer: GroupWriter[_Write, dict[str, Any] | None] = GroupWriter(
+            self._write, tasks, "fanout: store messages and deliveries"
+        )
+
+    async def _forget_active(self) -> None:
+        self._active_generation += 1
+        self._active_cache.clear()
+        self._active_reads.clear()  # reads in flight may predate the change
+
+    async def _active_on(self, channel_id: str) -> list[ActiveIntegration]:
+        """The channel's active integrations, from a short-lived cache.
+
+        Reading them costs about as much CPU as the rest of a message together. Every
+        install, settings, activation and order change clears the cache (on_change); the
+        TTL bounds staleness after changes that bypass the service (`/-/reset`, another
+        process on the same database). Concurrent misses share one read.
+        """
+        hit = self._active_cache.get(channel_id)
+        if hit is not None and time.monotonic() - hit[0] < ACTIVE_CACHE_TTL_S:
+            return hit[1]
+        shared = self._active_reads.get(channel_id)
+        if shared is not None:
+            with contextlib.suppress(Exception):  # the reader failed: read for ourselves
+                return await asyncio.shield(shared)
+        return await self._read_active(channel_id)
+
+    async def _read_active(self, channel_id: str) -> list[ActiveIntegration]:
+        generation = self._active_generation
+        read_at = time.monotonic()
+        shared: asyncio.Future[list[ActiveIntegration]] = asyncio.get_running_loop().create_future()
+        self._active_reads[channel_id] = shared
+        try:
+            active = await self._integrations.active(channel_id=channel_id)
+        except BaseException as exc:
+            shared.set_exception(
+                exc if isinstance(exc, Exception) else RuntimeError("the shared read stopped")
+            )
+            shared.exception()  # retrieved: a waiter, if any, reads for itself
+            raise
+        finally:
+            if self._active_reads.get(channel_id) is shared:
+                del self._active_reads[channel_id]
+        shared.set_result(active)
+        if generation == self._active_generation:  # no change landed while we read
+            if len(self._active_cache) >= ACTIVE_CACHE_MAX_CHANNELS:
+                self._active_cache.clear()
+            self._active_cache[channel_id] = (read_at, active)
+        return active
+
+    async def _write(self, items: list[_Write]) -> list[dict[str, Any] | EmulatorError | None]:
+        """Messages and delivery rows of many sends in one transaction (see GroupWriter)."""
+        messages = [item.message for item in items if item.message is not None]
+        rows = [row for item in items for row in item.deliveries]
+        stored = iter(await self._store.add_many(messages, also=rows))
+        self._deliveries.publish(rows)
+        return [next(stored) if item.message is not None else None for item in items]
 
     async def send(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """A person's message from POST …/messages."""
@@ -57,5 +331,159 @@ class Fanout:
         return await self.send_message(row)
 
     async def send_message(self, row: models.Message) -> dict[str, Any]:
-        """Run the chain on `row.content`, store the row, start the outputs."""
-        return await self._store.add(row)
+        """Run the chain on `row.content`, store the row, start the outputs.
+
+        Returns the stored message view, which carries the per-modifier `trace`.
+        """
+        if row.id is None:
+            row.id = models.new_id()
+        typed = row.content
+        if not row.original_content:
+            row.original_content = typed
+        active = await self._active_on(row.channel_id)
+        modifiers = [a for a in active if a.integration_type == "modifier"]
+        if modifiers and row.thread_id is not None:
+            # Fail before calling anyone: a wrong thread_id is the sender's mistake.
+            await self._store.require_thread(row.channel_id, row.thread_id)
+
+        text = wire_message(typed, self._config.message_format)
+        trace: list[dict[str, Any]] = []
+        hop_rows: list[models.Delivery] = []
+        replaced = False
+        for modifier in modifiers:
+            hop = await self._run_modifier(modifier, row, text)
+            before = text
+            if hop.replacement is not None:
+                text, replaced = hop.replacement, True
+            trace.append(
+                {
+                    "integration_id": modifier.integration_id,
+                    "app_name": modifier.app_name,
+                    "outcome": hop.outcome,
+                    "reason": hop.reason,
+                    "status_code": hop.result.status_code,
+                    "latency_ms": hop.result.latency_ms,
+                    "content_before": before,
+                    "content_after": text,
+                }
+            )
+            hop_rows.append(hop.delivery)
+
+        row.content = text if replaced else typed
+        row.trace = trace
+        # The modifier hops are logged in the message's own write: they happened either way.
+        view = cast(dict[str, Any], await self._writer.submit(_Write(row, hop_rows)))
+
+        plan = [
+            step
+            for step in (self._target_of(a) for a in active if a.integration_type != "modifier")
+            if step[2] is not None or step[3] is not None  # else nothing to send or log
+        ]
+        if plan:
+            self._tasks.spawn(self._deliver_all(row, text, plan), name=f"fanout {row.id}")
+        return view
+
+    async def _run_modifier(
+        self, modifier: ActiveIntegration, row: models.Message, text: str
+    ) -> _Hop:
+        started = self._clock.now()
+        body = self._body(modifier, row, text)
+        if not modifier.target_url:
+            result = OutboundResult("", json.dumps(body), None, b"", False, 0.0, None)
+            outcome, reason, replacement = (
+                "skipped",
+                f"{_missing_url(modifier)}; {_UNCHANGED}",
+                None,
+            )
+        else:
+            result = await self._outbound.post_json(
+                modifier.target_url, body, self._config.modifier_timeout_s
+            )
+            outcome, reason, replacement = modifier_verdict(
+                result, self._config.accept_error_status
+            )
+        delivery = delivery_row(
+            result,
+            kind="modifier",
+            started_at=started,
+            log_limit_bytes=self._config.max_response_log_bytes,
+            outcome=outcome,
+            reason=reason,
+            integration_id=modifier.integration_id,
+            channel_id=row.channel_id,
+            message_id=row.id,
+        )
+        return _Hop(outcome, reason, replacement, result, delivery)
+
+    def _body(self, active: ActiveIntegration, row: models.Message, text: str) -> dict[str, Any]:
+        return payloads.message_body(
+            message=text,
+            channel_id=row.channel_id,
+            org_id=active.organisation_id,
+            thread_id=row.thread_id,
+            settings=active.settings,
+        )
+
+    def _target_of(self, active: ActiveIntegration) -> _Step:
+        """Where an output or interval gets the message; a URL of None means no request."""
+        if active.integration_type == "output":
+            if not active.target_url:
+                return active, "output", None, _missing_url(active)
+            return active, "output", active.target_url, None
+        url = active.target_url
+        if not url or _points_at_telex(url, self._config):
+            # Most intervals declare no target_url, or Telex's own webhook: nothing to send.
+            return active, "target", None, None
+        return active, "target", url, None
+
+    async def _deliver_all(self, row: models.Message, text: str, plan: list[_Step]) -> None:
+        """Every output and target at once (CONTRACT §1.2: outputs run concurrently)."""
+        if len(plan) == 1:
+            await self._deliver(row, text, *plan[0])
+        else:
+            await asyncio.gather(*(self._deliver(row, text, *step) for step in plan))
+
+    async def _deliver(
+        self,
+        row: models.Message,
+        text: str,
+        active: ActiveIntegration,
+        kind: str,
+        url: str | None,
+        why_not: str | None,
+    ) -> None:
+        started = self._clock.now()
+        body = self._body(active, row, text)
+        if url is None:
+            result = OutboundResult("", json.dumps(body), None, b"", False, 0.0, None)
+            outcome, reason = "skipped", why_not
+        else:
+            result = await self._outbound.post_json(url, body, self._config.output_timeout_s)
+            outcome, reason = None, None  # any 2xx is ok (delivery_row's default)
+        delivery = delivery_row(
+            result,
+            kind=kind,
+            started_at=started,
+            log_limit_bytes=self._config.max_response_log_bytes,
+            outcome=outcome,
+            reason=reason,
+            integration_id=active.integration_id,
+            channel_id=row.channel_id,
+            message_id=row.id,
+        )
+        self._writer.put(_Write(None, [delivery]))
+
+
+def _points_at_telex(url: str, config: Config) -> bool:
+    """True for Telex's own webhook URLs (ping.telex.im, or this emulator's /v1/webhooks).
+
+    Several interval specs put their Telex webhook in `target_url`; POSTing channel
+    messages there would loop them back into the channel.
+    """
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return True
+    if host == "telex.im" or host.endswith(".telex.im"):
+        return True
+    return url.startswith(config.base_url() + "/") and "/webhooks/" in url

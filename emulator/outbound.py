@@ -7,6 +7,7 @@ truncated copy. Timeouts are per call, so a modifier gets 1 s and a tick 30 s.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import time
 from dataclasses import dataclass
@@ -106,42 +107,107 @@ class OutboundClient:
             return OutboundResult(url, payload, None, b"", False, _ms(started), describe(exc, url))
 
     async def _read_bounded(self, response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
-        data = await response.content.read(self.read_limit_bytes + 1)
+        # read(n) returns what has arrived so far (one chunk, often 64 KiB): loop to the end.
+        chunks: list[bytes] = []
+        size = 0
+        while size <= self.read_limit_bytes:
+            chunk = await response.content.read(self.read_limit_bytes + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         if len(data) > self.read_limit_bytes:
             return data[: self.read_limit_bytes], True
         return data, False
 
     async def get_document(self, url: str, timeout_s: float, max_bytes: int) -> bytes:
-        """GET a JSON document (an integration spec). Raises FetchError with a hint."""
+        """GET a JSON document (an integration spec) of at most `max_bytes`, decompressed.
+
+        Raises FetchError naming the URL, with a hint. Only http(s): never a local file.
+        """
+        shown = shown_url(url)
         if not url.lower().startswith(("http://", "https://")):
             raise FetchError(
-                f"{url!r} is not an http(s) URL; give the full URL of the integration JSON"
+                f"'{shown}' is not an http(s) URL: the emulator fetches integration JSON over "
+                "HTTP only and never reads local files; give the full http:// URL it is served at"
             )
+        too_large = (
+            f"GET {shown} returned more than {max_bytes // 1024} KiB; "
+            "an integration JSON is a few KiB: is this the right URL?"
+        )
         try:
             async with asyncio.timeout(timeout_s):
                 async with self.session.get(
                     url, headers={"Accept": "application/json"}, max_redirects=5
                 ) as response:
-                    if response.status >= 400:
+                    if response.status >= 300:  # a 3xx here came without a usable Location
                         raise FetchError(
-                            f"GET {url} answered HTTP {response.status}; "
-                            "check the path (integration JSON is often at /integration.json)"
+                            f"GET {shown} answered HTTP {response.status}; check the path "
+                            "(integration JSON is often at /integration.json)"
                         )
-                    data = await response.content.read(max_bytes + 1)
-                    if len(data) > max_bytes:
-                        raise FetchError(
-                            f"GET {url} returned more than {max_bytes // 1024} KiB; "
-                            "an integration JSON is a few KiB: is this the right URL?"
-                        )
+                    declared = response.content_length  # compressed size, when compressed
+                    if declared is not None and declared > max_bytes:
+                        raise FetchError(too_large)  # before reading a byte of the body
+                    data = await read_at_most(response, max_bytes)
+                    if data is None:
+                        raise FetchError(too_large)
                     return data
         except TimeoutError as exc:
             raise FetchError(
-                f"GET {url} gave no answer within {timeout_s:g} s; is the integration running?"
+                f"GET {shown} gave no complete answer within {timeout_s:g} s; "
+                "is the integration running?"
             ) from exc
         except aiohttp.TooManyRedirects as exc:
-            raise FetchError(f"GET {url} redirected more than 5 times (a redirect loop?)") from exc
+            raise FetchError(
+                f"GET {shown} redirected more than 5 times (a redirect loop?); "
+                "give the final URL of the integration JSON"
+            ) from exc
+        except aiohttp.RedirectClientError as exc:  # Location: file://, ftp://, garbage
+            target = shown_url(str(exc.args[0])) if exc.args else "?"
+            raise FetchError(
+                f"GET {shown} redirected to {target}, which is not an http(s) URL the emulator "
+                "will follow; give the final http(s) URL of the integration JSON"
+            ) from exc
         except (aiohttp.ClientError, OSError, ValueError) as exc:
-            raise FetchError(f"GET {url} failed: {describe(exc, url)}") from exc
+            raise FetchError(f"GET {shown} failed: {fetch_failure(exc, shown)}") from exc
+
+
+async def read_at_most(response: aiohttp.ClientResponse, max_bytes: int) -> bytes | None:
+    """The whole (decompressed) body, or None as soon as it passes `max_bytes`.
+
+    `content.read(n)` returns whatever has arrived (often 64 KiB), so loop. aiohttp
+    (>= 3.13.3) inflates gzip/deflate in bounded steps and pauses the socket while its
+    buffer is full, so a gzip bomb is stopped here after about `max_bytes` of output.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while size <= max_bytes:
+        chunk = await response.content.read(max_bytes + 1 - size)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    return None
+
+
+def fetch_failure(exc: BaseException, shown: str) -> str:
+    """Why a GET failed, for a person: like `describe`, with a reset said plainly."""
+    if isinstance(exc, ConnectionResetError) or (
+        isinstance(exc, aiohttp.ClientOSError) and exc.errno == errno.ECONNRESET
+    ):
+        return (
+            "the connection was reset before a complete answer came; is the integration crashing?"
+        )
+    if isinstance(exc, aiohttp.InvalidURL):
+        return f"invalid URL '{shown}'; give the full http:// URL of the integration JSON"
+    return describe(exc, shown)
+
+
+def shown_url(url: str, limit: int = 200) -> str:
+    """`url` for a message: control characters and lone surrogates escaped, long ones cut."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in url[: limit + 1])
+    return text[:limit] + "…" if len(text) > limit else text
 
 
 def describe(exc: BaseException, url: str) -> str:

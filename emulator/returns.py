@@ -1,16 +1,169 @@
 """Bodies integrations POST back to return_url: verdict, tick match, store (CONTRACT §1.5).
 
-PLACEHOLDER until the scheduler issue lands.
+Telex answers HTTP 202 even when it rejects a body; the verdict is in the JSON body:
+`{"status": "error", "status_code": 400, "message": "timestamp is not an allowed value,
+event_name is missing, username is missing"}`. Allowed keys are exactly message,
+username, event_name and status; the first three are required; status is free text.
+
+Strict mode (default) posts only valid bodies to the channel; lenient mode posts every
+body it can read, with a visible warning saying what real Telex would have answered.
+Every body received is kept in the returns log with its verdict and correlation: the
+tick it most likely answers (`matched`), one that fired too long before (`late`), or
+none on that channel at all (`orphan`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any, cast
+from urllib.parse import parse_qsl
+
+from sqlalchemy import func, insert, select, update
+
 from emulator.clock import Clock
 from emulator.config import Config
+from emulator.db import models
 from emulator.db.database import Database
+from emulator.errors import NotFound
 from emulator.fanout import Fanout
 from emulator.hub import EventHub
 from emulator.messages import MessageStore
+from emulator.shapes import return_view, spec_root
+
+ALLOWED_KEYS = ("message", "username", "event_name", "status")
+REQUIRED_KEYS = ("event_name", "message", "username")  # Telex lists missing keys A-Z
+KNOWN_STATUSES = ("success", "error", "info", "warning", "failed")
+CORRELATIONS = ("matched", "late", "orphan")
+FALLBACK_USERNAME = "integration"
+_JSON_HINT = "send a JSON object with Content-Type: application/json"
+
+
+@dataclass
+class Received:
+    """One request on a webhook path, as the web layer read it."""
+
+    channel_id: str
+    path: str
+    method: str
+    content_type: str | None
+    raw: bytes  # the body, or the query string for the GET variant
+    too_large: bool = False
+    query: dict[str, str] | None = None  # GET variant: the four fields as parameters
+
+
+@dataclass
+class Parsed:
+    """What we could make of a body: the fields (if any), Telex's problems, our notes."""
+
+    fields: dict[str, Any] | None
+    problems: list[str]
+    fatal: str | None = None  # nothing usable: the verdict message
+    notes: list[str] | None = None
+
+
+@dataclass
+class _Pending:
+    """One body waiting for its batch; `answer` is set once it was handled."""
+
+    received: Received
+    parsed: Parsed
+    answer: dict[str, Any] | None = None
+    error: Exception | None = None
+
+
+def verdict(status_code: int, message: str) -> dict[str, Any]:
+    """Telex's answer body; the HTTP status is always 202."""
+    status = "success" if status_code < 400 else "error"
+    return {"status": status, "status_code": status_code, "message": message}
+
+
+def body_problems(body: dict[str, Any]) -> list[str]:
+    """Every problem, in Telex's words and order: unknown keys first, then missing ones."""
+    problems = [f"{key} is not an allowed value" for key in body if key not in ALLOWED_KEYS]
+    for key in REQUIRED_KEYS:
+        value = body.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            problems.append(f"{key} is missing")
+        elif not isinstance(value, str):
+            problems.append(f"{key} must be a string")
+    status = body.get("status")
+    if status is not None and not isinstance(status, str):
+        problems.append("status must be a string")
+    return problems
+
+
+def _looks_like_form(content_type: str | None) -> bool:
+    return bool(content_type) and "form" in (content_type or "").lower()
+
+
+def parse(received: Received, max_body_bytes: int) -> Parsed:
+    """Decode a webhook body into fields plus the problems Telex would report."""
+    if received.too_large:
+        return Parsed(
+            None, [], f"the body is over the {max_body_bytes}-byte limit; send a short message"
+        )
+    if received.query is not None:
+        fields = dict(received.query)
+        return Parsed(fields, body_problems(fields))
+    raw = received.raw
+    if not raw.strip():
+        return Parsed(
+            None,
+            [],
+            "the body is empty; " + _JSON_HINT + ' such as {"message": "...", "username": '
+            '"...", "event_name": "...", "status": "success"}',
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Parsed(None, [], "the body is not UTF-8 text; " + _JSON_HINT)
+    try:
+        decoded = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if _looks_like_form(received.content_type):
+            form = dict(parse_qsl(text, keep_blank_values=True))
+            if form:
+                return Parsed(
+                    form,
+                    ["the body is form-encoded, not JSON; " + _JSON_HINT],
+                    notes=["read as form fields"],
+                )
+        return Parsed(
+            None,
+            [],
+            f"the body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            + _JSON_HINT,
+        )
+    notes: list[str] = []
+    problems: list[str] = []
+    if isinstance(decoded, str):
+        # json.dumps(payload) sent again as JSON, or as a form field: a JSON string.
+        try:
+            inner = json.loads(decoded)
+        except json.JSONDecodeError:
+            inner = None
+        if not isinstance(inner, dict):
+            return Parsed(None, [], "the body is a JSON string, not an object; " + _JSON_HINT)
+        problems.append(
+            "the body is a JSON string holding JSON (encoded twice?); send the object "
+            "itself, e.g. requests.post(url, json=payload), not json=json.dumps(payload)"
+        )
+        notes.append("decoded the JSON string inside the body")
+        decoded = inner
+    if not isinstance(decoded, dict):
+        return Parsed(
+            None, [], f"the body is a JSON {type(decoded).__name__}, not an object; " + _JSON_HINT
+        )
+    if _looks_like_form(received.content_type):
+        problems.append(
+            f"the body is JSON but was sent as {received.content_type}; send it with "
+            "Content-Type: application/json (requests: json=payload, not data=...)"
+        )
+    return Parsed(decoded, problems + body_problems(decoded), notes=notes)
 
 
 class ReturnService:
@@ -29,3 +182,244 @@ class ReturnService:
         self._hub = hub
         self._config = config
         self._clock = clock
+        self._queue: list[_Pending] = []
+        self._gate = asyncio.Lock()
+
+    async def receive(self, received: Received) -> dict[str, Any]:
+        """Judge, correlate, store and (maybe) post one body; answer Telex's verdict.
+
+        Group commit: bodies arriving together are stored together. Each caller queues
+        its body, then waits its turn at the gate; the first one through takes everything
+        queued so far (its own body included) and handles it in three short transactions.
+        """
+        entry = _Pending(received, parse(received, self._config.max_body_bytes))
+        self._queue.append(entry)
+        async with self._gate:
+            if entry.answer is None and entry.error is None:
+                batch, self._queue = self._queue, []
+                try:
+                    await self._handle(batch)
+                except BaseException as exc:  # every body of the batch shares the failure
+                    failure = (
+                        exc
+                        if isinstance(exc, Exception)
+                        else RuntimeError("the batch that held this body was cancelled")
+                    )
+                    for pending in batch:
+                        pending.error = failure
+                    if not isinstance(exc, Exception):
+                        raise
+        if entry.error is not None:
+            raise entry.error
+        assert entry.answer is not None
+        return entry.answer
+
+    async def _handle(self, batch: list[_Pending]) -> None:
+        now = self._clock.now()
+        records: list[dict[str, Any]] = []
+        answers: list[dict[str, Any]] = []
+        rows: list[tuple[int, models.Message, dict[str, Any]]] = []
+        # One short write: look up, then log every body (before any message is stored,
+        # so whoever sees a message can already find its return).
+        async with self._db.write() as session:
+            found = await _lookup(session, {entry.received.channel_id for entry in batch})
+            for entry in batch:
+                exists = entry.received.channel_id in found
+                tick, integration = found.get(entry.received.channel_id, (None, None))
+                answer, record, row = self._judge(entry, exists, tick, now)
+                answers.append(answer)
+                if row is not None:
+                    row.integration_id = integration.id if integration else None
+                    row.username = row.username or _display_name(integration) or FALLBACK_USERNAME
+                    rows.append((len(answers) - 1, row, record))
+                records.append(record)
+            # Core insert of plain values: no unit-of-work bookkeeping per row
+            await session.execute(insert(models.Return.__table__), records)
+        for record in records if self._hub.subscriber_count else ():
+            # return_view only reads attributes; a namespace spares the ORM instrumentation
+            self._hub.publish(
+                "return.received", return_view(cast(models.Return, SimpleNamespace(**record)))
+            )
+        results: list[Any] = []
+        if rows and self._config.fanout_webhook_messages:
+            results = await asyncio.gather(
+                *(self._fanout.send_message(row) for _, row, _ in rows), return_exceptions=True
+            )
+        elif rows:
+            results = await self._store.add_many([row for _, row, _ in rows])
+        refused = []
+        for (index, _, record), result in zip(rows, results, strict=True):
+            if isinstance(result, NotFound):  # the channel was deleted meanwhile
+                answers[index] = verdict(404, result.message)
+                refused.append(
+                    {"id": record["id"], "accepted": False, "message_id": None}
+                    | {"verdict": answers[index]}
+                )
+            elif isinstance(result, BaseException):
+                raise result
+        if refused:
+            async with self._db.write() as session:
+                await session.execute(update(models.Return), refused)
+        for entry, answer in zip(batch, answers, strict=True):
+            entry.answer = answer
+
+    def _judge(
+        self,
+        entry: _Pending,
+        channel_exists: bool,
+        tick: models.Tick | None,
+        now: datetime,
+    ) -> tuple[dict[str, Any], dict[str, Any], models.Message | None]:
+        """The verdict, the log entry's columns and (when posted) the message row of one body."""
+        received, parsed = entry.received, entry.parsed
+        lenient = self._config.returns_mode == "lenient"
+        correlation = "orphan"
+        if tick is not None:
+            age_s = (now - tick.fired_at).total_seconds()
+            correlation = "late" if age_s > self._config.late_return_after_s else "matched"
+
+        warning: str | None = None
+        post = False
+        if not channel_exists:
+            answer = verdict(
+                404,
+                f"channel {received.channel_id} does not exist; use the webhook_url of an "
+                "existing channel (GET /api/v1/organisations/{org_id}/channels lists them)",
+            )
+        elif parsed.fatal is not None or parsed.problems:
+            telex_says = parsed.fatal or ", ".join(parsed.problems)
+            answer = verdict(400, telex_says)
+            readable = parsed.fields is not None or (
+                received.raw.strip() and not received.too_large
+            )
+            if lenient and readable:
+                post = True
+                warning = f"real Telex would reject this body: {telex_says}"
+                answer = verdict(202, f"accepted in lenient mode; {warning}")
+        else:
+            post = True
+            answer = verdict(202, "message received")
+            status = (parsed.fields or {}).get("status")
+            if isinstance(status, str) and status.lower() not in KNOWN_STATUSES:
+                warning = (
+                    f"status {status!r} is not one of {', '.join(KNOWN_STATUSES)}; shown as sent"
+                )
+        row = self._message_row(received, parsed, warning, now) if post else None
+        record = {
+            "id": models.new_id(),
+            "channel_id": received.channel_id,
+            "path": received.path,
+            "method": received.method,
+            "content_type": received.content_type,
+            "body": _body_text(received, self._config.max_response_log_bytes),
+            "accepted": row is not None,
+            "verdict": answer,
+            "warning": warning,
+            "message_id": row.id if row is not None else None,
+            "tick_id": tick.id if tick else None,
+            "integration_id": tick.integration_id if tick else None,
+            "correlation": correlation,
+            "received_at": now,
+        }
+        return answer, record, row
+
+    def _message_row(
+        self,
+        received: Received,
+        parsed: Parsed,
+        warning: str | None,
+        now: datetime,
+    ) -> models.Message:
+        fields = parsed.fields or {}
+        content = fields.get("message")
+        if not isinstance(content, str) or not content.strip():
+            # lenient: show what arrived rather than nothing
+            content = (
+                json.dumps(fields, ensure_ascii=False)
+                if parsed.fields is not None
+                else received.raw.decode("utf-8", errors="replace")
+            )
+        username = fields.get("username")
+        if not isinstance(username, str) or not username.strip():
+            username = ""  # lenient: the integration's display name, filled in by _handle
+        event_name = fields.get("event_name")
+        status = fields.get("status")
+        return models.Message(
+            id=models.new_id(),
+            channel_id=received.channel_id,
+            thread_id=None,
+            content=content,
+            original_content=content,
+            username=username,
+            source="webhook",
+            event_name=event_name if isinstance(event_name, str) else None,
+            status=status[:40] if isinstance(status, str) else None,
+            integration_id=None,  # the correlated tick's integration, set by _handle
+            trace=[],
+            warning=warning,
+            created_at=now,
+        )
+
+    async def list(
+        self, *, filters: dict[str, str], limit: int = 100, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Newest first; filter by channel_id, correlation, integration_id, tick_id."""
+        query = select(models.Return)
+        for name in ("channel_id", "correlation", "integration_id", "tick_id"):
+            if filters.get(name):
+                query = query.where(getattr(models.Return, name) == filters[name])
+        accepted = filters.get("accepted")
+        if accepted:
+            query = query.where(models.Return.accepted.is_(accepted.lower() == "true"))
+        query = query.order_by(models.Return.received_at.desc(), models.Return.id)
+        async with self._db.read() as session:
+            rows = (await session.scalars(query.limit(limit).offset(offset))).all()
+        return [return_view(row) for row in rows]
+
+
+async def _lookup(
+    session: Any, channel_ids: set[str]
+) -> dict[str, tuple[models.Tick | None, models.Integration | None]]:
+    """The channels that exist, each with its newest tick and that tick's integration
+    (the likeliest sender): one statement for the whole batch."""
+    newest = (
+        select(models.Tick.channel_id, func.max(models.Tick.fired_at).label("fired_at"))
+        .where(models.Tick.channel_id.in_(channel_ids))
+        .group_by(models.Tick.channel_id)
+        .subquery()
+    )
+    query = (
+        select(models.Channel.id, models.Tick, models.Integration)
+        .outerjoin(newest, newest.c.channel_id == models.Channel.id)
+        .outerjoin(
+            models.Tick,
+            (models.Tick.channel_id == newest.c.channel_id)
+            & (models.Tick.fired_at == newest.c.fired_at),
+        )
+        .outerjoin(models.Integration, models.Integration.id == models.Tick.integration_id)
+        .where(models.Channel.id.in_(channel_ids))
+        .order_by(models.Channel.id, models.Tick.id)
+    )
+    return {
+        channel_id: (tick, integration)
+        for channel_id, tick, integration in (await session.execute(query)).all()
+    }
+
+
+def _display_name(integration: models.Integration | None) -> str | None:
+    """permissions.monitoring_user.display_name, else the app name (CONTRACT §1.1)."""
+    if integration is None:
+        return None
+    permissions = spec_root(integration.spec).get("permissions")
+    if isinstance(permissions, dict):
+        user = permissions.get("monitoring_user")
+        if isinstance(user, dict) and isinstance(user.get("display_name"), str):
+            return user["display_name"]
+    return integration.app_name or None
+
+
+def _body_text(received: Received, limit: int) -> str:
+    if received.query is not None:
+        return json.dumps(received.query, ensure_ascii=False)
+    text = received.raw[:limit].decode("utf-8", errors="replace")
+    return text + (" …[truncated]" if len(received.raw) > limit or received.too_large else "")

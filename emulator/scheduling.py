@@ -1,18 +1,231 @@
 """When ticks fire: APScheduler in real time, or a virtual clock moved by hand.
 
-PLACEHOLDER until the scheduler issue lands: nothing is scheduled yet.
+Every active (interval integration, channel) pair whose effective `interval` setting is
+a valid 5-field crontab ticks when that crontab fires; a spec without an `interval`
+setting ticks only on demand (`POST /-/ticks`). croniter says what an expression means
+(crontab day-of-week: 0 = Sunday); APScheduler only keeps time.
+
+Restarts. Each pair remembers the scheduled time of its last scheduled tick
+(`activations.last_tick_for`), claimed in the same write that records the tick, so:
+
+- nothing fires twice: a scheduled time at or before `last_tick_for` never fires again,
+  not after a restart, and not when two paths race for the same instant;
+- a tick missed while the emulator was down fires once at start, coalesced and stamped
+  with the latest missed time (several missed ticks still give one); a pair that never
+  ticked counts from its activation time;
+- then the schedule resumes with the next fire time after now.
+
+Real clock (`--clock real`): an `AsyncIOScheduler(timezone=UTC)` with one job per pair
+(coalesce, max_instances=1, misfire_grace_time=300 s). Jobs are rebuilt from the database
+at start and by `reconcile()` after every install, settings or activation change.
+
+Virtual clock (`--clock virtual`): nothing fires on its own. `advance(seconds | until)`
+merges the fire times of every pair, steps the clock to each instant in order, fires that
+instant's ticks together (each stamped with its scheduled time) and answers with them.
+A virtual clock never goes backwards, across restarts too: on the same database it
+resumes no earlier than the newest `last_tick_for`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.asyncio import AsyncIOExecutor
+from apscheduler.job import Job
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from croniter import croniter
+from sqlalchemy import func, select
+
+from emulator import cron
 from emulator.clock import RealClock, VirtualClock
 from emulator.config import Config
+from emulator.db import models
 from emulator.db.database import Database
-from emulator.integrations import IntegrationService
+from emulator.errors import Conflict, NotFound, ValidationFailed, problem
+from emulator.integrations import ActiveIntegration, IntegrationService
+from emulator.shapes import iso
 from emulator.ticks import TickService
+
+log = logging.getLogger(__name__)
+
+MISFIRE_GRACE_S = 300  # a job woken this late (a blocked loop) still fires, once
+MAX_TICKS_PER_ADVANCE = 200_000  # a year of `* * * * *` on one pair is 525,600
+
+
+# -- pure cron helpers -------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4096)
+def _validation_error(expr: str) -> str | None:
+    """cron.validation_error, remembered: 10,000 pairs share a handful of crontabs."""
+    return cron.validation_error(expr)
+
+
+def _is_valid(expr: str | None) -> bool:
+    return bool(expr) and _validation_error(expr or "") is None
+
+
+def latest_at_or_before(expr: str, at: datetime) -> datetime:
+    """The latest fire time of `expr` that is <= `at`."""
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    previous = croniter(expr, at).get_prev(datetime)
+    following = cron.next_after(expr, previous)
+    return following if following <= at else previous
+
+
+def catch_up_time(
+    expr: str, last_tick_for: datetime | None, since: datetime | None, now: datetime
+) -> datetime | None:
+    """The one coalesced tick to fire at start for a pair, or None.
+
+    `last_tick_for` is the scheduled time of the pair's last scheduled tick; `since`
+    (its activation time) counts when it never ticked. Every fire time in
+    (last, now] was missed; only the latest one fires.
+    """
+    after = last_tick_for or since
+    if after is None:
+        return None
+    missed = latest_at_or_before(expr, now)
+    return missed if missed > after else None
+
+
+def next_fire_at(expr: str, last_tick_for: datetime | None, now: datetime) -> datetime:
+    """The next scheduled time: after now, and after the last one that fired."""
+    after = max(now, last_tick_for) if last_tick_for is not None else now
+    return cron.next_after(expr, after)
+
+
+class CroniterTrigger(BaseTrigger):
+    """An APScheduler 3 trigger for a 5-field crontab, read by croniter.
+
+    Not CronTrigger.from_crontab: to APScheduler day-of-week 0 is Monday, to crontab
+    Sunday. `not_before` keeps a restarted job from re-firing a time that already fired.
+    """
+
+    __slots__ = ("expr", "not_before")
+
+    def __init__(self, expr: str, not_before: datetime | None = None) -> None:
+        reason = _validation_error(expr) if isinstance(expr, str) else "not a crontab"
+        if reason is not None:
+            raise ValueError(reason)
+        self.expr = expr
+        self.not_before = not_before
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        after = previous_fire_time or now
+        if self.not_before is not None and after < self.not_before:
+            after = self.not_before
+        return cron.next_after(self.expr, after)
+
+    def __str__(self) -> str:
+        return f"crontab[{self.expr}]"
+
+    def __repr__(self) -> str:
+        return f"<CroniterTrigger {self.expr!r} not_before={self.not_before}>"
+
+
+def parse_until(value: Any) -> datetime:
+    """An ISO 8601 instant (naive means UTC); ValidationFailed otherwise."""
+    if isinstance(value, str):
+        try:
+            at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+    raise ValidationFailed(
+        "until must be an ISO 8601 time",
+        [problem("until", f"got {value!r}", 'e.g. {"until": "2025-01-01T12:00:00Z"}')],
+    )
+
+
+def advance_target(now: datetime, seconds: Any = None, until: Any = None) -> datetime:
+    """Where `POST /-/clock/advance` moves the clock: from {seconds} or {until}."""
+    hint = 'send {"seconds": 3600} or {"until": "2025-01-01T12:00:00Z"}'
+    if (seconds is None) == (until is None):
+        raise ValidationFailed(
+            "give exactly one of seconds or until",
+            [problem("seconds", "both or neither of seconds and until were given", hint)],
+        )
+    if seconds is not None:
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise ValidationFailed(
+                "seconds must be a number",
+                [problem("seconds", f"got {seconds!r}", hint)],
+            )
+        if not seconds >= 0 or seconds > 366 * 86400 * 10:
+            raise ValidationFailed(
+                "seconds must be between 0 and ten years",
+                [problem("seconds", f"got {seconds!r}", "a virtual clock only moves forwards")],
+            )
+        return now + timedelta(seconds=seconds)
+    target = parse_until(until)
+    if target < now:
+        raise ValidationFailed(
+            "until is in the past: a virtual clock only moves forwards",
+            [
+                problem(
+                    "until",
+                    f"{iso(target)} is before the clock's now {iso(now)}",
+                    "GET /-/clock shows now; give a later time",
+                )
+            ],
+        )
+    return target
+
+
+def merge_fire_times(
+    pairs: Iterable[ActiveIntegration], start: datetime, end: datetime, limit: int
+) -> dict[datetime, list[ActiveIntegration]]:
+    """Instant -> the pairs due then, for fire times in (start, end]. Raises over `limit`."""
+    by_expr: dict[str, list[ActiveIntegration]] = defaultdict(list)
+    for pair in pairs:
+        if pair.interval:
+            by_expr[pair.interval].append(pair)
+    by_expr = {expr: group for expr, group in by_expr.items() if _is_valid(expr)}
+    plan: dict[datetime, list[ActiveIntegration]] = defaultdict(list)
+    count = 0
+    for expr, group in by_expr.items():
+        for at in cron.fire_times(expr, start, end):
+            plan[at].extend(group)
+            count += len(group)
+            if count > limit:
+                raise ValidationFailed(
+                    f"advancing that far would fire more than {limit} ticks",
+                    [
+                        problem(
+                            "seconds",
+                            f"over {limit} ticks are due before {iso(end)}",
+                            "advance in smaller steps",
+                        )
+                    ],
+                )
+    return dict(sorted(plan.items()))
+
+
+# -- the scheduler -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PairState:
+    last_tick_for: datetime | None
+    since: datetime
 
 
 class Scheduler:
+    """Fires scheduled ticks: APScheduler jobs on a real clock, `advance()` on a virtual one."""
+
     def __init__(
         self,
         db: Database,
@@ -26,12 +239,201 @@ class Scheduler:
         self._ticks = ticks
         self._config = config
         self._clock = clock
+        self._apscheduler: AsyncIOScheduler | None = None
+        self._jobs: dict[str, str] = {}  # job id -> crontab it was built with
+        self._pairs_cache: list[ActiveIntegration] | None = None  # virtual clock
+        self._reconcile_lock = asyncio.Lock()
+        self._advance_lock = asyncio.Lock()
+        self.running = False
+
+    @property
+    def virtual(self) -> bool:
+        return isinstance(self._clock, VirtualClock)
 
     async def start(self) -> None:
-        """Build jobs from the database."""
-
-    async def reconcile(self) -> None:
-        """Rebuild jobs after an install, settings or activation change."""
+        """Resume the virtual clock, fire missed ticks once, build the jobs."""
+        if isinstance(self._clock, VirtualClock):
+            await self._resume_virtual_clock(self._clock)
+        await self._catch_up()
+        if not self.virtual:
+            self._apscheduler = AsyncIOScheduler(
+                timezone=UTC,
+                jobstores={"default": MemoryJobStore()},
+                executors={"default": AsyncIOExecutor()},
+                job_defaults={
+                    "coalesce": True,
+                    "max_instances": 1,
+                    "misfire_grace_time": MISFIRE_GRACE_S,
+                },
+            )
+            self._apscheduler.start()
+        self.running = True
+        await self.reconcile()
 
     async def stop(self) -> None:
-        """Stop firing."""
+        """Stop firing; running jobs are cancelled."""
+        self.running = False
+        if self._apscheduler is not None:
+            self._apscheduler.shutdown(wait=False)
+            self._apscheduler = None
+        self._jobs.clear()
+
+    async def reconcile(self) -> None:
+        """Rebuild the schedule after an install, settings or activation change.
+
+        Real clock: the APScheduler jobs, now. Virtual clock: the list of pairs, at the
+        next advance. (Rows deleted behind the services' back, e.g. by POST /-/reset,
+        cannot fire from a stale list: a tick is claimed against its activation first.)
+        """
+        self._pairs_cache = None
+        if self._apscheduler is None:
+            return
+        async with self._reconcile_lock:
+            wanted: dict[str, tuple[ActiveIntegration, _PairState]] = {}
+            for active, state in await self._pairs():
+                if _is_valid(active.interval):
+                    wanted[_job_id(active)] = (active, state)
+            for job_id in set(self._jobs) - set(wanted):
+                self._apscheduler.remove_job(job_id)
+                del self._jobs[job_id]
+            for job_id, (active, state) in wanted.items():
+                expr = active.interval or ""
+                if self._jobs.get(job_id) == expr:
+                    continue  # unchanged: keep its next fire time
+                self._apscheduler.add_job(
+                    self._run_job,
+                    CroniterTrigger(expr, not_before=state.last_tick_for),
+                    args=(active.integration_id, active.channel_id, expr),
+                    id=job_id,
+                    name=f"tick {active.app_name} on {active.channel_id}",
+                    replace_existing=True,
+                )
+                self._jobs[job_id] = expr
+
+    def job_count(self) -> int:
+        return len(self._jobs)
+
+    def job(self, integration_id: str, channel_id: str) -> Job | None:
+        """The APScheduler job of a pair (real clock only)."""
+        if self._apscheduler is None:
+            return None
+        return self._apscheduler.get_job(job_id(integration_id, channel_id))
+
+    def add_listener(self, callback: Any, mask: int) -> None:
+        """Forward to APScheduler's listeners (real clock only): tests see jobs run."""
+        if self._apscheduler is not None:
+            self._apscheduler.add_listener(callback, mask)
+
+    async def _run_job(self, integration_id: str, channel_id: str, expr: str) -> None:
+        """One APScheduler job run: fire the pair's tick for the time that just came."""
+        try:
+            active = await self._integrations.active_pair(integration_id, channel_id)
+        except NotFound:  # deactivated or deleted: reconcile removes the job
+            log.info("tick job for %s on %s has no active pair", integration_id, channel_id)
+            return
+        if active.interval != expr:
+            return  # the interval changed; reconcile replaces this job
+        scheduled_for = latest_at_or_before(expr, self._clock.now())
+        await self._ticks.fire_many([active], scheduled_for, "schedule")
+
+    # -- virtual clock -------------------------------------------------------------------
+
+    async def advance(self, seconds: Any = None, until: Any = None) -> dict[str, Any]:
+        """Move the virtual clock, firing every due tick in time order; answer them."""
+        if not isinstance(self._clock, VirtualClock):
+            raise Conflict(
+                "the clock is real and cannot be moved; start the emulator with "
+                "--clock virtual to advance time by hand, or use POST /-/ticks to tick now"
+            )
+        clock = self._clock
+        async with self._advance_lock:
+            start = clock.now()
+            end = advance_target(start, seconds, until)
+            if self._pairs_cache is None:
+                self._pairs_cache = await self._integrations.active(integration_type="interval")
+            plan = merge_fire_times(self._pairs_cache, start, end, MAX_TICKS_PER_ADVANCE)
+            fired: list[dict[str, Any]] = []
+            for at, due in plan.items():
+                clock.set(at)
+                fired.extend(await self._ticks.fire_many(due, at, "schedule"))
+            clock.set(end)
+        return {"now": iso(clock.now()), "mode": clock.mode, "ticks": fired}
+
+    async def _resume_virtual_clock(self, clock: VirtualClock) -> None:
+        async with self._db.read() as session:
+            newest = await session.scalar(select(func.max(models.Activation.last_tick_for)))
+        if newest is not None and newest > clock.now():
+            clock.set(newest)
+
+    # -- start-up and listing --------------------------------------------------------------
+
+    async def _pairs(self) -> list[tuple[ActiveIntegration, _PairState]]:
+        actives = await self._integrations.active(integration_type="interval")
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(
+                    models.Activation.integration_id,
+                    models.Activation.channel_id,
+                    models.Activation.last_tick_for,
+                    models.Activation.updated_at,
+                ).where(models.Activation.is_active.is_(True))
+            )
+            states = {
+                (integration_id, channel_id): _PairState(last, since)
+                for integration_id, channel_id, last, since in rows
+            }
+        return [
+            (a, states[(a.integration_id, a.channel_id)])
+            for a in actives
+            if (a.integration_id, a.channel_id) in states
+        ]
+
+    async def _catch_up(self) -> None:
+        """Fire, once each, the ticks missed while the emulator was down."""
+        now = self._clock.now()
+        due: dict[datetime, list[ActiveIntegration]] = defaultdict(list)
+        for active, state in await self._pairs():
+            if not active.interval or not _is_valid(active.interval):
+                continue
+            at = catch_up_time(active.interval, state.last_tick_for, state.since, now)
+            if at is not None:
+                due[at].append(active)
+        for at in sorted(due):
+            log.info("firing %d tick(s) missed while down, coalesced at %s", len(due[at]), at)
+            self._ticks.fire_later(due[at], at, "schedule")
+
+    async def schedule(self) -> list[dict[str, Any]]:
+        """Next fire time of every active interval pair (null when it only ticks on demand)."""
+        now = self._clock.now()
+        items = []
+        for active, state in await self._pairs():
+            reason = None
+            upcoming = None
+            if active.interval is None:
+                reason = "no interval setting: ticks only on demand (POST /-/ticks)"
+            elif (error := _validation_error(active.interval)) is not None:
+                reason = error
+            else:
+                upcoming = next_fire_at(active.interval, state.last_tick_for, now)
+            items.append(
+                {
+                    "integration_id": active.integration_id,
+                    "channel_id": active.channel_id,
+                    "app_name": active.app_name,
+                    "interval": active.interval,
+                    "next_fire_at": iso(upcoming),
+                    "last_tick_for": iso(state.last_tick_for),
+                    "tick_url": active.tick_url,
+                    "reason": reason,
+                }
+            )
+        items.sort(key=lambda item: (item["next_fire_at"] is None, item["next_fire_at"] or ""))
+        return items
+
+
+def _job_id(active: ActiveIntegration) -> str:
+    return job_id(active.integration_id, active.channel_id)
+
+
+def job_id(integration_id: str, channel_id: str) -> str:
+    return f"tick:{integration_id}:{channel_id}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from emulator.web import api, control, events, ui, webhooks
+from emulator.web import api, control, events, openapi, ui, ui_api, webhooks
 from emulator.web.envelope import api_key_guard, envelope_errors
 
 ORG = "/organisations/{org_id}"
@@ -50,6 +50,8 @@ CONTROL = [
     web.post("/clock/advance", control.advance_clock),
     web.get("/returns", control.returns),
     web.get("/events", events.stream),
+    web.get("/openapi.json", openapi.document),
+    web.get("/cron/preview", ui_api.cron_preview),
 ]
 
 # Open paths on the root app: webhooks as Telex has them (no API key), and the UI.
@@ -66,6 +68,8 @@ OPEN = [
 
 def mount_routes(app: web.Application) -> None:
     app.middlewares.append(envelope_errors)
+    # Open event streams would hold shutdown until their next ping: end them first.
+    app.on_shutdown.append(events.close_streams)
     api_app = web.Application(middlewares=[api_key_guard])
     api_app.add_routes(API)
     control_app = web.Application(middlewares=[api_key_guard])

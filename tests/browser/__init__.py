@@ -1,0 +1,1 @@
+"""Browser tests: real Chromium against a real emulator and real stub integrations."""
