@@ -6,9 +6,9 @@ import json
 import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
-import aiohttp
 from click.testing import CliRunner
 
 from emulator.cli import main
@@ -65,7 +65,7 @@ def test_bad_rewrite_is_a_usage_error() -> None:
     assert "FROM=TO" in result.output
 
 
-async def test_serve_prints_ready_line_then_answers_and_stops(tmp_path: Path) -> None:
+def test_serve_prints_ready_line_then_answers_and_stops(tmp_path: Path) -> None:
     port = free_port()
     command = [sys.executable, "-m", "emulator", "serve", "--port", str(port),
                "--db", str(tmp_path / "serve.db")]  # fmt: skip
@@ -76,10 +76,9 @@ async def test_serve_prints_ready_line_then_answers_and_stops(tmp_path: Path) ->
             assert process.stdout is not None
             line = process.stdout.readline()  # blocks until the ready line: no sleep
             assert line.strip() == f"ready on http://127.0.0.1:{port}"
-            async with aiohttp.ClientSession() as session:
-                async with session.get(f"http://127.0.0.1:{port}/-/ready") as response:
-                    assert response.status == 200
-                    assert (await response.json())["status"] == "ready"
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=10) as response:
+                assert response.status == 200
+                assert json.loads(response.read())["status"] == "ready"
         finally:
             process.send_signal(signal.SIGINT)
             _, stderr = process.communicate(timeout=20)
