@@ -19,9 +19,7 @@ async def test_api_key_is_required_when_configured(config, make_emulator) -> Non
     body = await refused.json()
     assert body["status"] == "error"
     assert "Bearer" in body["message"]
-    wrong = await emulator.client.get(
-        "/-/deliveries", headers={"Authorization": "Bearer nope"}
-    )
+    wrong = await emulator.client.get("/-/deliveries", headers={"Authorization": "Bearer nope"})
     assert wrong.status == 401
 
     allowed = await emulator.client.get(
