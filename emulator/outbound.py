@@ -216,12 +216,17 @@ def describe(exc: BaseException, url: str) -> str:
         return f"connection refused or host unreachable ({exc.host}:{exc.port}); is it running?"
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "the server closed the connection without answering"
+    if isinstance(exc, ConnectionResetError) or (
+        isinstance(exc, aiohttp.ClientOSError) and exc.errno == errno.ECONNRESET
+    ):
+        return "the server reset the connection before answering; is the integration crashing?"
     if isinstance(exc, aiohttp.ClientPayloadError):
         return "the response body was cut off or malformed"
     if isinstance(exc, aiohttp.InvalidURL):
         return f"invalid URL {url!r}"
     if isinstance(exc, aiohttp.ClientResponseError):
-        return f"bad HTTP response: {exc.message}"
+        # aiohttp's parser errors span lines and point a caret at the byte: keep one line.
+        return f"bad HTTP response: {' '.join(str(exc.message).split()).removesuffix(' ^')}"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 

@@ -164,6 +164,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _MAY_HOLD_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
 
 
+# One message for both ways of finding it: where json.loads gives up depends on the stack.
+_TOO_DEEP = f"is not JSON the emulator can read: it nests too deeply (over {_MAX_NESTING} levels)"
+
+
 def parse_json_document(body: bytes | str, source: str) -> tuple[Any | None, list[Finding]]:
     """Decode a fetched body as strict JSON; on failure one error Finding naming `source`.
 
@@ -195,16 +199,12 @@ def parse_json_document(body: bytes | str, source: str) -> tuple[Any | None, lis
             ]
         return None, [_not_json(source, f"is not JSON ({exc.msg} at line {exc.lineno})")]
     except RecursionError:  # json's C decoder recurses per level: 100k "[" end here
-        what = "is not JSON the emulator can read: it nests too deeply"
-        return None, [_not_json(source, what, _NESTING_HINT)]
+        return None, [_not_json(source, _TOO_DEEP, _NESTING_HINT)]
     except ValueError:  # integers longer than sys.get_int_max_str_digits()
         what = "is not JSON the emulator can read: a number has thousands of digits"
         return None, [_not_json(source, what, _NUMBER_HINT)]
     if _deeper_than(document, _MAX_NESTING):
-        what = (
-            f"is not JSON the emulator can read: it nests too deeply (over {_MAX_NESTING} levels)"
-        )
-        return None, [_not_json(source, what, _NESTING_HINT)]
+        return None, [_not_json(source, _TOO_DEEP, _NESTING_HINT)]
     if document is None:  # None means "no document" to callers: say what it is instead
         what = "is JSON null, not the integration object"
         return None, [_not_json(source, what)]

@@ -23,8 +23,8 @@ from emulator.testing import (
     Record,
     TelexAPIError,
     TelexClient,
-    _sse,
 )
+from emulator.testing.events import sse_events as _sse
 from tests import stubs
 
 INTERVAL = [{"label": "interval", "type": "text", "required": True, "default": "* * * * *"}]
