@@ -252,6 +252,7 @@ class Scheduler:
 
     async def start(self) -> None:
         """Resume the virtual clock, fire missed ticks once, build the jobs."""
+        await self._ticks.abandon_pending()
         if isinstance(self._clock, VirtualClock):
             await self._resume_virtual_clock(self._clock)
         await self._catch_up()

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, update
 
 from emulator import payloads
 from emulator.clock import Clock
@@ -26,6 +26,7 @@ from emulator.deliveries import DeliveryLog
 from emulator.errors import BadRequest, Conflict
 from emulator.hub import EventHub
 from emulator.integrations import ActiveIntegration, IntegrationService
+from emulator.masking import mask_request_body
 from emulator.outbound import OutboundClient, OutboundResult
 from emulator.shapes import delivery_view, tick_view
 from emulator.tasks import TaskTracker
@@ -238,6 +239,20 @@ class TickService:
                 self._hub.publish("tick.finished", view)
         return views
 
+    async def abandon_pending(self) -> int:
+        """At start: ticks left `pending` by a crash or kill never finish; say so."""
+        async with self._db.write() as session:
+            result = await session.execute(
+                update(models.Tick)
+                .where(models.Tick.outcome == "pending")
+                .values(
+                    outcome="error",
+                    reason="the emulator stopped before this tick's request finished",
+                    finished_at=self._clock.now(),
+                )
+            )
+        return result.rowcount or 0
+
     # -- reading -------------------------------------------------------------------------
 
     async def list(
@@ -283,7 +298,7 @@ def _delivery_values(
         "message_id": None,
         "tick_id": tick.id,
         "url": result.url,
-        "request_body": result.request_body,
+        "request_body": mask_request_body(result.request_body),  # secrets never reach the log
         "status_code": result.status_code,
         "response_body": result.text(log_limit_bytes) if result.status_code is not None else None,
         "latency_ms": result.latency_ms,

@@ -30,6 +30,33 @@ export function isInterval(item) {
   return typeof item?.label === "string" && item.label.trim().toLowerCase() === "interval";
 }
 
+// Words that make a label secret-looking; the same list and rule as the emulator's
+// setting_values.is_secret_label (tests/test_secrets.py checks they agree).
+const SECRET_WORDS = new Set([
+  "key", "apikey", "token", "password", "passwd", "pwd", "secret", "credential", "credentials",
+  "auth", "authorization", "bearer", "dsn", "passphrase", "private",
+]);
+
+/** Whether a setting holds a credential (`API Key`, `github_token`, `apiKey`...). */
+export function isSecret(item) {
+  if (typeof item?.label !== "string") return false;
+  const spaced = item.label.replace(/([a-z0-9])([A-Z])/g, "$1 $2"); // apiKey -> api Key
+  return spaced.split(/[^A-Za-z0-9]+/).some((word) => SECRET_WORDS.has(word.toLowerCase()));
+}
+
+/** A password field with a Show/Hide button: the value stays editable, never on screen. */
+function secretControl(common, value) {
+  const input = h("input", { ...common, class: "input mono", type: "password", value: asText(value), autocomplete: "new-password", spellcheck: false });
+  const toggle = h("button", { type: "button", class: "btn btn-small secret-toggle", "aria-controls": common.id, "aria-label": `Show ${common.name}`, text: "Show" });
+  toggle.addEventListener("click", () => {
+    const show = input.type === "password";
+    input.type = show ? "text" : "password";
+    toggle.textContent = show ? "Hide" : "Show";
+    toggle.setAttribute("aria-label", `${show ? "Hide" : "Show"} ${common.name}`);
+  });
+  return { element: h("span", { class: "secret-wrap" }, input, toggle), read: () => input.value, focusable: input };
+}
+
 function options(item) {
   if (!Array.isArray(item.options)) return null;
   const values = [];
@@ -99,6 +126,7 @@ function control(item, value, id, describedBy) {
     const input = h("input", { ...common, class: "input mono", value: asText(value), autocomplete: "off", spellcheck: false, placeholder: "*/5 * * * *" });
     return { element: input, read: () => input.value, focusable: input, interval: true };
   }
+  if (isSecret(item) && (type === "text" || type === "text_area")) return secretControl(common, value);
   if (type === "text_area") {
     const area = h("textarea", { ...common, class: "input", rows: 3, value: asText(value) });
     return { element: area, read: () => area.value, focusable: area };
