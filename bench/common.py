@@ -1,4 +1,4 @@
-"""Shared bench helpers: servers in child processes, a load driver, percentiles.
+"""Shared bench helpers: servers in child processes, a load driver, percentiles, the table.
 
 Each measured server runs in its own process (`ready on URL` on stdout, stops on SIGINT),
 so the load generator and the stub integrations never share its CPU. Every child is
@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import math
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -161,3 +162,48 @@ async def drive(
     if finish is not None:
         await finish()
     return LoadResult(latencies, replies, time.perf_counter() - started, failures)
+
+
+# -- run_all's table -----------------------------------------------------------------------
+
+# A figure line: "name: value[, baseline B][, ratio R] [(target T: met|MISSED[; notes])]".
+# Lines that do not follow it still show, whole, in the value column.
+FIGURE_LINE = re.compile(r"^(?P<name>[a-z][a-z0-9 /-]*): (?P<rest>.*)$")
+_TARGET = re.compile(r"\s*\(target (?P<target>[^:]+): (?P<met>met|MISSED)(?:; (?P<notes>.*))?\)$")
+_NOTES = re.compile(r"\s*\((?P<notes>[^()]*)\)$")
+_PARTS = re.compile(
+    r"^(?P<value>.*?)(?:, baseline (?P<baseline>.*?))?(?:, ratio (?P<ratio>[\d.]+))?$"
+)
+TABLE_HEADER = (
+    "| benchmark | figure | value | baseline | ratio | target | met | notes |\n"
+    "|---|---|---|---|---|---|---|---|"
+)
+
+
+def table_rows(benchmark: str, output: str) -> list[str]:
+    """Markdown rows for the figure lines of one script's output; the rest is chatter."""
+    rows = []
+    for line in output.splitlines():
+        figure = FIGURE_LINE.match(line)
+        if figure is None or line.startswith("ready on "):
+            continue
+        rest = figure["rest"]
+        target = met = notes = ""
+        if found := _TARGET.search(rest):
+            target, met, notes = found["target"], found["met"], found["notes"] or ""
+            rest = rest[: found.start()]
+        elif (found := _NOTES.search(rest)) and ", baseline " in rest:
+            notes, rest = found["notes"], rest[: found.start()]
+        parts = _PARTS.match(rest)
+        assert parts is not None  # every part is optional
+        cells = [benchmark, figure["name"], parts["value"], parts["baseline"] or "",
+                 parts["ratio"] or "", target, met, notes]  # fmt: skip
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return rows
+
+
+if __name__ == "__main__":  # bench/run_all: python bench/common.py NAME < output
+    if sys.argv[1:] == ["--header"]:
+        print(TABLE_HEADER)
+    else:
+        print("\n".join(table_rows(sys.argv[1], sys.stdin.read())))

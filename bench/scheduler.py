@@ -10,7 +10,8 @@ Usage: python bench/scheduler.py [--quick]
 2. Returns: the emulator (`python -m emulator serve`, temp SQLite, strict mode) in a child
    process takes valid return bodies on /v1/webhooks/{channel_id} from this process.
    Baseline: a bare aiohttp handler in a child process writing the same two rows (the
-   returns log entry and the channel message) with aiosqlite. Target: >= 2,000/s.
+   returns log entry and the channel message) with aiosqlite, one commit per request.
+   Target: >= 2,000/s and >= 0.5x the baseline.
 
 Loopback only; every child process is stopped in a `finally`.
 """
@@ -40,6 +41,7 @@ from bench.common import child_server, drive, free_port, serve_app
 
 TICK_RATIO_TARGET = 2.0
 RETURNS_RATE_TARGET = 2000.0
+RETURNS_RATIO_TARGET = 0.5
 INTEGRATIONS = 100  # pairs = INTEGRATIONS x channels
 RETURN_CONCURRENCY = 32
 SCRIPT = str(Path(__file__).resolve())
@@ -375,18 +377,20 @@ async def run(quick: bool) -> int:
         emulator, baseline, ok = await bench_ticks(pairs, stub_url)
     ratio = emulator.wall_s / baseline.wall_s
     print(
-        f"ticks: {pairs} pairs dispatched in {emulator.wall_s:.2f} s ({ok} ok), "
-        f"bare POSTs {baseline.wall_s:.2f} s, ratio {ratio:.2f} "
-        f"(target <= {TICK_RATIO_TARGET:g}: {verdict(ratio <= TICK_RATIO_TARGET)}); "
-        f"CPU {emulator.cpu_s:.2f} s vs {baseline.cpu_s:.2f} s, "
-        f"ratio {emulator.cpu_s / baseline.cpu_s:.2f}"
+        f"ticks: {emulator.wall_s:.2f} s, baseline {baseline.wall_s:.2f} s, ratio {ratio:.2f} "
+        f"(target <= {TICK_RATIO_TARGET:g}x: {verdict(ratio <= TICK_RATIO_TARGET)}; "
+        f"{pairs} pairs dispatched by advance(60), {ok} ok; CPU {emulator.cpu_s:.2f} s "
+        f"vs {baseline.cpu_s:.2f} s)"
     )
     with tempfile.TemporaryDirectory() as tmp:
         emulator_rate, bare_rate = await bench_returns(returns_count, tmp)
+    returns_ratio = emulator_rate / bare_rate
+    met = emulator_rate >= RETURNS_RATE_TARGET and returns_ratio >= RETURNS_RATIO_TARGET
     print(
-        f"returns: {emulator_rate:.0f}/s, baseline {bare_rate:.0f}/s, "
-        f"ratio {emulator_rate / bare_rate:.2f} "
-        f"(target >= {RETURNS_RATE_TARGET:.0f}/s: {verdict(emulator_rate >= RETURNS_RATE_TARGET)})"
+        f"returns: {emulator_rate:.0f}/s, baseline {bare_rate:.0f}/s, ratio {returns_ratio:.2f} "
+        f"(target >= {RETURNS_RATE_TARGET:.0f}/s and >= {RETURNS_RATIO_TARGET}x: {verdict(met)}; "
+        f"{returns_count} valid bodies, concurrency {RETURN_CONCURRENCY}, stored with their "
+        "channel messages)"
     )
     return 0 if ok == pairs else 1
 

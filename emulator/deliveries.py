@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import select
 
 from emulator.db import models
-from emulator.db.database import Database
+from emulator.db.database import Database, insert_rows, values_of
 from emulator.hub import EventHub
+from emulator.masking import mask_request_body
 from emulator.outbound import OutboundResult
 from emulator.shapes import delivery_view
 
@@ -28,7 +31,7 @@ def outcome_of(result: OutboundResult) -> tuple[str, str | None]:
     return "error", f"HTTP {result.status_code}"
 
 
-def delivery_row(
+def delivery_values(
     result: OutboundResult,
     *,
     kind: str,
@@ -40,24 +43,30 @@ def delivery_row(
     channel_id: str | None = None,
     message_id: str | None = None,
     tick_id: str | None = None,
-) -> models.Delivery:
+) -> dict[str, Any]:
+    """The columns of one delivery row as plain values (for `insert_rows`, no ORM)."""
     default_outcome, default_reason = outcome_of(result)
-    return models.Delivery(
-        id=models.new_id(),
-        kind=kind,
-        integration_id=integration_id,
-        channel_id=channel_id,
-        message_id=message_id,
-        tick_id=tick_id,
-        url=result.url,
-        request_body=result.request_body,
-        status_code=result.status_code,
-        response_body=result.text(log_limit_bytes) if result.status_code is not None else None,
-        latency_ms=result.latency_ms,
-        outcome=outcome or default_outcome,
-        reason=reason if outcome else default_reason,
-        started_at=started_at,
-    )
+    return {
+        "id": models.new_id(),
+        "kind": kind,
+        "integration_id": integration_id,
+        "channel_id": channel_id,
+        "message_id": message_id,
+        "tick_id": tick_id,
+        "url": result.url,
+        "request_body": mask_request_body(result.request_body),  # secrets never reach the log
+        "status_code": result.status_code,
+        "response_body": result.text(log_limit_bytes) if result.status_code is not None else None,
+        "latency_ms": result.latency_ms,
+        "outcome": outcome or default_outcome,
+        "reason": reason if outcome else default_reason,
+        "started_at": started_at,
+    }
+
+
+def delivery_row(result: OutboundResult, **columns: Any) -> models.Delivery:
+    """`delivery_values` as a mapped Delivery."""
+    return models.Delivery(**delivery_values(result, **columns))
 
 
 class DeliveryLog:
@@ -69,13 +78,19 @@ class DeliveryLog:
         """Store rows in one short write, then publish each."""
         if not rows:
             return
-        async with self._db.write() as session:
-            session.add_all(rows)
+        values = [values_of(row) for row in rows]
+        table = models.Delivery.__table__
+        await self._db.run_write(lambda connection: insert_rows(connection, table, values))
         self.publish(rows)
 
-    def publish(self, rows: list[models.Delivery]) -> None:
-        """`delivery.finished` for rows another service stored (in its own write)."""
+    def publish(self, rows: Sequence[models.Delivery | dict[str, Any]]) -> None:
+        """`delivery.finished` for rows another service stored (in its own write): mapped
+        rows or `delivery_values` dicts."""
+        if not self._hub.subscriber_count:  # the views cost more than the rest: skip them
+            return
         for row in rows:
+            if isinstance(row, dict):
+                row = cast(models.Delivery, SimpleNamespace(**row))  # delivery_view only reads
             self._hub.publish("delivery.finished", delivery_view(row))
 
     async def list(

@@ -37,7 +37,7 @@ from emulator import payloads
 from emulator.clock import Clock
 from emulator.config import Config
 from emulator.db import models
-from emulator.deliveries import DeliveryLog, delivery_row
+from emulator.deliveries import DeliveryLog, delivery_values
 from emulator.errors import EmulatorError
 from emulator.hub import EventHub
 from emulator.integrations import ActiveIntegration, IntegrationService
@@ -55,6 +55,7 @@ _SNIPPET_CHARS = 80
 ACTIVE_CACHE_TTL_S = 1.0
 ACTIVE_CACHE_MAX_CHANNELS = 1000
 _UNCHANGED = "the message passed on unchanged"
+_DELIVERIES = models.Delivery.__table__
 
 
 def wire_message(text: str, message_format: str) -> str:
@@ -207,7 +208,7 @@ class _Write:
     """One item for the group writer: a message (or None) and delivery rows."""
 
     message: models.Message | None
-    deliveries: list[models.Delivery]
+    deliveries: list[dict[str, Any]]  # delivery_values
 
 
 @dataclass
@@ -218,7 +219,7 @@ class _Hop:
     reason: str | None
     replacement: str | None
     result: OutboundResult
-    delivery: models.Delivery
+    delivery: dict[str, Any]  # delivery_values
 
 
 # (integration, delivery kind, URL or None, why no request is made or None)
@@ -310,7 +311,7 @@ class Fanout:
         """Messages and delivery rows of many sends in one transaction (see GroupWriter)."""
         messages = [item.message for item in items if item.message is not None]
         rows = [row for item in items for row in item.deliveries]
-        stored = iter(await self._store.add_many(messages, also=rows))
+        stored = iter(await self._store.add_many(messages, also=[(_DELIVERIES, r) for r in rows]))
         self._deliveries.publish(rows)
         return [next(stored) if item.message is not None else None for item in items]
 
@@ -348,7 +349,7 @@ class Fanout:
 
         text = wire_message(typed, self._config.message_format)
         trace: list[dict[str, Any]] = []
-        hop_rows: list[models.Delivery] = []
+        hop_rows: list[dict[str, Any]] = []
         replaced = False
         for modifier in modifiers:
             hop = await self._run_modifier(modifier, row, text)
@@ -402,7 +403,7 @@ class Fanout:
             outcome, reason, replacement = modifier_verdict(
                 result, self._config.accept_error_status
             )
-        delivery = delivery_row(
+        delivery = delivery_values(
             result,
             kind="modifier",
             started_at=started,
@@ -459,8 +460,8 @@ class Fanout:
             outcome, reason = "skipped", why_not
         else:
             result = await self._outbound.post_json(url, body, self._config.output_timeout_s)
-            outcome, reason = None, None  # any 2xx is ok (delivery_row's default)
-        delivery = delivery_row(
+            outcome, reason = None, None  # any 2xx is ok (delivery_values' default)
+        delivery = delivery_values(
             result,
             kind=kind,
             started_at=started,

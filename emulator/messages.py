@@ -5,18 +5,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Table, bindparam, func, select
 
 from emulator.clock import Clock
 from emulator.config import Config
 from emulator.db import models
-from emulator.db.database import Database
+from emulator.db.database import Database, Prepared, insert_rows, values_of
 from emulator.directory import Directory
 from emulator.errors import EmulatorError, NotFound, ValidationFailed, problem
 from emulator.hub import EventHub
 from emulator.shapes import message_view
 
 MAX_CONTENT_CHARS = 100_000
+# Key lookups of the write path, compiled once (see Prepared).
+_LAST_SEQ = Prepared(select(func.max(models.Message.seq)))
+_CHANNEL_EXISTS = Prepared(select(models.Channel.id).where(models.Channel.id == bindparam("id")))
+_CHANNEL_OF_MESSAGE = Prepared(
+    select(models.Message.channel_id).where(models.Message.id == bindparam("id"))
+)
 
 
 def validate_post(body: dict[str, Any]) -> tuple[str, str | None, str]:
@@ -72,18 +78,66 @@ class MessageStore:
         return result
 
     async def add_many(
-        self, rows: list[models.Message], also: Sequence[models.Base] = ()
+        self, rows: list[models.Message], also: Sequence[tuple[Table, dict[str, Any]]] = ()
     ) -> list[dict[str, Any] | EmulatorError]:
         """Store rows in one short write (group commit); per row its view, or the NotFound
         that kept it out (unknown channel or thread). Publishes `message.created` for each.
 
-        `also` (say, delivery rows) is inserted in the same write; its caller publishes it.
+        `also`, (table, every column's value) pairs such as delivery rows, is inserted in
+        the same write; its caller publishes it.
         """
+        extra: dict[Table, list[dict[str, Any]]] = {}
+        for table, values in also:
+            extra.setdefault(table, []).append(values)
+
+        def work(connection: Connection) -> list[models.Message | EmulatorError]:
+            results = self.insert(connection, rows)
+            for table, values in extra.items():
+                insert_rows(connection, table, values)
+            return results
+
+        return self.published(await self._db.run_write(work))
+
+    def insert(
+        self, connection: Connection, rows: list[models.Message]
+    ) -> list[models.Message | EmulatorError]:
+        """Insert the rows whose channel (and thread, if any) exist, numbered in order; per
+        row the row, or the NotFound that kept it out. Call it inside `Database.run_write`.
+        """
+        if not rows:
+            return []
+        channels = {
+            channel_id
+            for channel_id in {row.channel_id for row in rows}
+            if _CHANNEL_EXISTS.fetch(connection, {"id": channel_id})
+        }
+        roots: dict[str, str] = {}
+        for thread_id in {row.thread_id for row in rows if row.thread_id is not None}:
+            for (channel_id,) in _CHANNEL_OF_MESSAGE.fetch(connection, {"id": thread_id}):
+                roots[thread_id] = channel_id
+        # The last seq, read inside this write (one indexed lookup per group commit): no
+        # counter in memory to go stale after /-/reset or with another writer.
+        last_seq = (_LAST_SEQ.fetch(connection, {})[0][0] or 0) if channels else 0
         results: list[models.Message | EmulatorError] = []
-        async with self._db.write() as session:
-            if rows:
-                results = await _insert_messages(session, rows)
-            session.add_all(also)
+        values: list[dict[str, Any]] = []
+        for row in rows:
+            if row.channel_id not in channels:
+                results.append(_no_channel(row.channel_id))
+            elif row.thread_id is not None and roots.get(row.thread_id) != row.channel_id:
+                results.append(_not_a_thread_root(row.thread_id))
+            else:
+                last_seq += 1
+                row.seq = last_seq
+                values.append(values_of(row))
+                results.append(row)
+        insert_rows(connection, models.Message.__table__, values)
+        return results
+
+    def published(
+        self, results: list[models.Message | EmulatorError]
+    ) -> list[dict[str, Any] | EmulatorError]:
+        """Views of the rows `insert` stored, each published as `message.created`;
+        errors pass through."""
         views: list[dict[str, Any] | EmulatorError] = []
         for result in results:
             if isinstance(result, EmulatorError):
@@ -120,48 +174,19 @@ class MessageStore:
 async def _require_thread_root(session: Any, channel_id: str, thread_id: str) -> None:
     root = await session.get(models.Message, thread_id)
     if root is None or root.channel_id != channel_id:
-        raise NotFound(
-            f"thread_id {thread_id!r} is not a message of this channel; "
-            "use the id of the thread's first message"
-        )
+        raise _not_a_thread_root(thread_id)
 
 
-async def _insert_messages(
-    session: Any, rows: list[models.Message]
-) -> list[models.Message | EmulatorError]:
-    # One query for the known channels and the last seq: each statement is a few thread
-    # round trips, and this runs once per batch under the write lock.
-    last_seq = select(func.max(models.Message.seq)).scalar_subquery()
-    found = (
-        await session.execute(
-            select(models.Channel.id, last_seq).where(
-                models.Channel.id.in_({row.channel_id for row in rows})
-            )
-        )
-    ).all()
-    channels = {channel_id for channel_id, _ in found}
-    last = (found[0][1] or 0) if found else 0
-    thread_ids = {row.thread_id for row in rows if row.thread_id is not None}
-    roots: dict[str, str] = {}
-    if thread_ids:
-        found_roots = await session.execute(
-            select(models.Message.id, models.Message.channel_id).where(
-                models.Message.id.in_(thread_ids)
-            )
-        )
-        roots = {message_id: channel_id for message_id, channel_id in found_roots.all()}
-    results: list[models.Message | EmulatorError] = []
-    for row in rows:
-        try:
-            if row.channel_id not in channels:
-                await Directory.require_channel(session, row.channel_id)  # raises NotFound
-            if row.thread_id is not None and roots.get(row.thread_id) != row.channel_id:
-                await _require_thread_root(session, row.channel_id, row.thread_id)
-        except EmulatorError as exc:
-            results.append(exc)
-            continue
-        last += 1
-        row.seq = last
-        session.add(row)
-        results.append(row)
-    return results
+def _not_a_thread_root(thread_id: str) -> NotFound:
+    return NotFound(
+        f"thread_id {thread_id!r} is not a message of this channel; "
+        "use the id of the thread's first message"
+    )
+
+
+def _no_channel(channel_id: str) -> NotFound:
+    # The words of Directory.require_channel, which needs a session of its own.
+    return NotFound(
+        f"no channel with id {channel_id!r}; list them with "
+        "GET /api/v1/organisations/{org_id}/channels"
+    )

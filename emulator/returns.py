@@ -22,13 +22,13 @@ from types import SimpleNamespace
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from emulator.clock import Clock
 from emulator.config import Config
 from emulator.db import models
-from emulator.db.database import Database
-from emulator.errors import NotFound
+from emulator.db.database import Database, insert_rows
+from emulator.errors import EmulatorError, NotFound
 from emulator.fanout import Fanout
 from emulator.hub import EventHub
 from emulator.messages import MessageStore
@@ -39,6 +39,13 @@ REQUIRED_KEYS = ("event_name", "message", "username")  # Telex lists missing key
 KNOWN_STATUSES = ("success", "error", "info", "warning", "failed")
 CORRELATIONS = ("matched", "late", "orphan")
 FALLBACK_USERNAME = "integration"
+_RETURNS = models.Return.__table__
+# A body whose message could not be stored after all: no message, and the 404 verdict.
+_REFUSE = (
+    update(_RETURNS)
+    .where(_RETURNS.c.id == bindparam("return_id"))
+    .values(accepted=False, message_id=None, verdict=bindparam("refused_verdict"))
+)
 _JSON_HINT = "send a JSON object with Content-Type: application/json"
 
 
@@ -73,6 +80,28 @@ class _Pending:
     parsed: Parsed
     answer: dict[str, Any] | None = None
     error: Exception | None = None
+
+
+@dataclass
+class _Latest:
+    """A channel's newest tick and, if it is still installed, that tick's integration."""
+
+    tick_id: str
+    fired_at: datetime
+    integration_id: str
+    integration_found: bool
+    app_name: str | None
+    spec: dict[str, Any] | None
+
+
+@dataclass
+class _Judged:
+    """What one batch's write decided: answers, returns log rows, messages to post."""
+
+    answers: list[dict[str, Any]]
+    records: list[dict[str, Any]]
+    rows: list[tuple[int, models.Message, dict[str, Any]]]  # (answer index, row, record)
+    stored: list[models.Message | EmulatorError]
 
 
 def verdict(status_code: int, message: str) -> dict[str, Any]:
@@ -216,50 +245,55 @@ class ReturnService:
 
     async def _handle(self, batch: list[_Pending]) -> None:
         now = self._clock.now()
-        records: list[dict[str, Any]] = []
-        answers: list[dict[str, Any]] = []
-        rows: list[tuple[int, models.Message, dict[str, Any]]] = []
-        # One short write: look up, then log every body (before any message is stored,
-        # so whoever sees a message can already find its return).
-        async with self._db.write() as session:
-            found = await _lookup(session, {entry.received.channel_id for entry in batch})
+        channel_ids = {entry.received.channel_id for entry in batch}
+        store_now = not self._config.fanout_webhook_messages
+
+        def work(connection: Connection) -> _Judged:
+            # One short write: look up, log every body and (unless the messages go through
+            # the fan-out) store the messages, all in one transaction: whoever sees a
+            # message can already find its return.
+            found = _lookup(connection, channel_ids)
+            judged = _Judged([], [], [], [])
             for entry in batch:
                 exists = entry.received.channel_id in found
-                tick, integration = found.get(entry.received.channel_id, (None, None))
-                answer, record, row = self._judge(entry, exists, tick, now)
-                answers.append(answer)
+                latest = found.get(entry.received.channel_id)
+                answer, record, row = self._judge(entry, exists, latest, now)
+                judged.answers.append(answer)
                 if row is not None:
-                    row.integration_id = integration.id if integration else None
-                    row.username = row.username or _display_name(integration) or FALLBACK_USERNAME
-                    rows.append((len(answers) - 1, row, record))
-                records.append(record)
-            # Core insert of plain values: no unit-of-work bookkeeping per row
-            await session.execute(insert(models.Return.__table__), records)
-        for record in records if self._hub.subscriber_count else ():
+                    if latest is not None and latest.integration_found:
+                        row.integration_id = latest.integration_id
+                    row.username = row.username or _display_name(latest) or FALLBACK_USERNAME
+                    judged.rows.append((len(judged.answers) - 1, row, record))
+                judged.records.append(record)
+            # Plain values, one executemany: no unit-of-work bookkeeping per row
+            insert_rows(connection, _RETURNS, judged.records)
+            if store_now and judged.rows:
+                judged.stored = self._store.insert(connection, [row for _, row, _ in judged.rows])
+            return judged
+
+        judged = await self._db.run_write(work)
+        answers, rows = judged.answers, judged.rows
+        for record in judged.records if self._hub.subscriber_count else ():
             # return_view only reads attributes; a namespace spares the ORM instrumentation
             self._hub.publish(
                 "return.received", return_view(cast(models.Return, SimpleNamespace(**record)))
             )
         results: list[Any] = []
-        if rows and self._config.fanout_webhook_messages:
+        if rows and not store_now:
             results = await asyncio.gather(
                 *(self._fanout.send_message(row) for _, row, _ in rows), return_exceptions=True
             )
         elif rows:
-            results = await self._store.add_many([row for _, row, _ in rows])
+            results = self._store.published(judged.stored)
         refused = []
         for (index, _, record), result in zip(rows, results, strict=True):
             if isinstance(result, NotFound):  # the channel was deleted meanwhile
                 answers[index] = verdict(404, result.message)
-                refused.append(
-                    {"id": record["id"], "accepted": False, "message_id": None}
-                    | {"verdict": answers[index]}
-                )
+                refused.append({"return_id": record["id"], "refused_verdict": answers[index]})
             elif isinstance(result, BaseException):
                 raise result
         if refused:
-            async with self._db.write() as session:
-                await session.execute(update(models.Return), refused)
+            await self._db.run_write(lambda connection: connection.execute(_REFUSE, refused))
         for entry, answer in zip(batch, answers, strict=True):
             entry.answer = answer
 
@@ -267,10 +301,13 @@ class ReturnService:
         self,
         entry: _Pending,
         channel_exists: bool,
-        tick: models.Tick | None,
+        tick: _Latest | None,
         now: datetime,
     ) -> tuple[dict[str, Any], dict[str, Any], models.Message | None]:
-        """The verdict, the log entry's columns and (when posted) the message row of one body."""
+        """The verdict, the log entry's columns and (when posted) the message row of one body.
+
+        Plain code: it runs on the writer thread, inside the write that stores its results.
+        """
         received, parsed = entry.received, entry.parsed
         lenient = self._config.returns_mode == "lenient"
         correlation = "orphan"
@@ -316,7 +353,7 @@ class ReturnService:
             "verdict": answer,
             "warning": warning,
             "message_id": row.id if row is not None else None,
-            "tick_id": tick.id if tick else None,
+            "tick_id": tick.tick_id if tick else None,
             "integration_id": tick.integration_id if tick else None,
             "correlation": correlation,
             "received_at": now,
@@ -377,45 +414,50 @@ class ReturnService:
         return [return_view(row) for row in rows]
 
 
-async def _lookup(
-    session: Any, channel_ids: set[str]
-) -> dict[str, tuple[models.Tick | None, models.Integration | None]]:
+def _lookup(connection: Connection, channel_ids: set[str]) -> dict[str, _Latest | None]:
     """The channels that exist, each with its newest tick and that tick's integration
-    (the likeliest sender): one statement for the whole batch."""
+    (the likeliest sender), or None without ticks: one statement for the whole batch."""
+    tick, integration = models.Tick, models.Integration
     newest = (
-        select(models.Tick.channel_id, func.max(models.Tick.fired_at).label("fired_at"))
-        .where(models.Tick.channel_id.in_(channel_ids))
-        .group_by(models.Tick.channel_id)
+        select(tick.channel_id, func.max(tick.fired_at).label("fired_at"))
+        .where(tick.channel_id.in_(channel_ids))
+        .group_by(tick.channel_id)
         .subquery()
     )
     query = (
-        select(models.Channel.id, models.Tick, models.Integration)
+        select(
+            models.Channel.id,
+            tick.id,
+            tick.fired_at,
+            tick.integration_id,
+            integration.id.is_not(None),
+            integration.app_name,
+            integration.spec,
+        )
         .outerjoin(newest, newest.c.channel_id == models.Channel.id)
         .outerjoin(
-            models.Tick,
-            (models.Tick.channel_id == newest.c.channel_id)
-            & (models.Tick.fired_at == newest.c.fired_at),
+            tick, (tick.channel_id == newest.c.channel_id) & (tick.fired_at == newest.c.fired_at)
         )
-        .outerjoin(models.Integration, models.Integration.id == models.Tick.integration_id)
+        .outerjoin(integration, integration.id == tick.integration_id)
         .where(models.Channel.id.in_(channel_ids))
-        .order_by(models.Channel.id, models.Tick.id)
+        .order_by(models.Channel.id, tick.id)
     )
     return {
-        channel_id: (tick, integration)
-        for channel_id, tick, integration in (await session.execute(query)).all()
+        channel_id: None if tick_id is None else _Latest(tick_id, *rest)
+        for channel_id, tick_id, *rest in connection.execute(query).all()
     }
 
 
-def _display_name(integration: models.Integration | None) -> str | None:
+def _display_name(latest: _Latest | None) -> str | None:
     """permissions.monitoring_user.display_name, else the app name (CONTRACT §1.1)."""
-    if integration is None:
+    if latest is None or not latest.integration_found:
         return None
-    permissions = spec_root(integration.spec).get("permissions")
+    permissions = spec_root(latest.spec or {}).get("permissions")
     if isinstance(permissions, dict):
         user = permissions.get("monitoring_user")
         if isinstance(user, dict) and isinstance(user.get("display_name"), str):
             return user["display_name"]
-    return integration.app_name or None
+    return latest.app_name or None
 
 
 def _body_text(received: Received, limit: int) -> str:

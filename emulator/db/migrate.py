@@ -50,6 +50,11 @@ def upgrade_to_head(connection: Connection) -> None:
     if revision == HEAD_REVISION:
         return
     if revision is None and not inspect(connection).get_table_names():
+        # One transaction for the whole schema and its stamp: pysqlite runs DDL outside
+        # any transaction, so a kill half-way used to leave tables without
+        # alembic_version, and every later start failed on "table … already exists".
+        # (SAVEPOINT opens a transaction when none is open, and nests when one is.)
+        connection.exec_driver_sql("SAVEPOINT fresh_schema")
         Base.metadata.create_all(connection)
         connection.execute(
             text("create table alembic_version (version_num varchar(32) not null primary key)")
@@ -57,6 +62,7 @@ def upgrade_to_head(connection: Connection) -> None:
         connection.execute(
             text("insert into alembic_version values (:head)"), {"head": HEAD_REVISION}
         )
+        connection.exec_driver_sql("RELEASE fresh_schema")
         return
     from alembic import command
 
