@@ -104,3 +104,17 @@ async def test_fresh_file_fast_path_builds_the_migrated_schema(tmp_path: Path) -
 
     assert schema(fresh) == schema(migrated)
     assert revision_of(fresh) == head_revision()
+
+
+def test_ids_are_time_ordered_uuids() -> None:
+    import uuid
+
+    from emulator.db.models import new_id
+
+    ids = [new_id() for _ in range(2000)]
+    parsed = [uuid.UUID(value) for value in ids]
+    assert {u.version for u in parsed} == {7}
+    assert {u.variant for u in parsed} == {uuid.RFC_4122}
+    assert len(set(ids)) == len(ids)
+    millis = [u.int >> 80 for u in parsed]
+    assert millis == sorted(millis)

@@ -6,6 +6,8 @@ dicts of values (settings). No SQLite-only SQL here, so PostgreSQL stays possibl
 
 from __future__ import annotations
 
+import secrets
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -14,9 +16,25 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Intege
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+_RANDOM_BITS = 74  # rand_a (12) + rand_b (62) of the UUIDv7 layout
+
 
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """A UUID in the version 7 layout (RFC 9562): a millisecond timestamp, then random bits.
+
+    Time-ordered keys append to the end of each primary-key index instead of landing on a
+    random page, which measurably speeds up SQLite's inserts (bench/fanout.py).
+    """
+    millis = time.time_ns() // 1_000_000 & (1 << 48) - 1
+    rand = secrets.randbits(_RANDOM_BITS)
+    value = (
+        millis << 80
+        | 0x7 << 76  # version
+        | (rand >> 62) << 64  # rand_a: 12 bits
+        | 0b10 << 62  # variant
+        | rand & (1 << 62) - 1  # rand_b: 62 bits
+    )
+    return str(uuid.UUID(int=value))
 
 
 class UTCDateTime(TypeDecorator[datetime]):
