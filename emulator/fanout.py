@@ -43,6 +43,7 @@ from emulator.hub import EventHub
 from emulator.integrations import ActiveIntegration, IntegrationService
 from emulator.messages import MessageStore, validate_post
 from emulator.outbound import OutboundClient, OutboundResult
+from emulator.spec_model import json_type_name
 from emulator.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
@@ -93,14 +94,14 @@ def modifier_verdict(
         what = "an empty body" if not result.body.strip() else "a body that is not JSON"
         return "skipped", f"HTTP {status} with {what}{_body_hint(result)}; {_UNCHANGED}", None
     if not isinstance(reply, dict):
-        kind = _json_kind(reply)
+        kind = json_type_name(reply)
         return "skipped", f"the JSON reply is {kind}, not an object; {_UNCHANGED}", None
     if "message" not in reply:
         keys = ", ".join(sorted(map(str, reply))) or "none"
         return "skipped", f'the reply has no "message" key (keys: {keys}); {_UNCHANGED}', None
     message = reply["message"]
     if not isinstance(message, str):
-        kind = _json_kind(message)
+        kind = json_type_name(message)
         return "skipped", f'"message" is {kind}, not a string; {_UNCHANGED}', None
     reply_status = reply.get("status")
     if isinstance(reply_status, str) and reply_status.strip().lower() == "error":
@@ -122,18 +123,6 @@ def _snippet(text: str) -> str:
 def _body_hint(result: OutboundResult) -> str:
     text = result.body[: _SNIPPET_CHARS * 4].decode("utf-8", errors="replace").strip()
     return f": {_snippet(text)}" if text else ""
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "a list" if isinstance(value, list) else "an object"
 
 
 class GroupWriter(Generic[T, R]):
