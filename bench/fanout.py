@@ -376,7 +376,21 @@ def verdict(met: bool) -> str:
     return "met" if met else "MISSED"
 
 
-def profiled(path: str | None) -> list[str]:
+def profiled(path: str | None, sampled: str | None) -> list[str]:
+    """The emulator's interpreter, under cProfile or py-spy (installed separately) if asked."""
+    if sampled:
+        return [
+            "py-spy",
+            "record",
+            "--format",
+            "raw",
+            "--rate",
+            "1000",
+            "-o",
+            sampled,
+            "--",
+            sys.executable,
+        ]
     return [sys.executable, "-m", "cProfile", "-o", path] if path else [sys.executable]
 
 
@@ -386,6 +400,11 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=None)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--profile", metavar="PATH", help="cProfile the emulator into PATH")
+    parser.add_argument(
+        "--py-spy",
+        metavar="PATH",
+        help="sample the emulator with py-spy into PATH (collapsed stacks)",
+    )
     parser.add_argument("--serve", choices=["stubs", "forwarder"], help=argparse.SUPPRESS)
     parser.add_argument("--modifier-url", help=argparse.SUPPRESS)
     parser.add_argument("--output-url", help=argparse.SUPPRESS)
@@ -407,7 +426,14 @@ def main() -> None:
         forwarder_command = [sys.executable, script, "--serve", "forwarder"]
         forwarder_command += ["--modifier-url", f"{stubs.url}/modifier/target"]
         forwarder_command += ["--output-url", f"{stubs.url}/output/target"]
-        emulator_command = [*profiled(args.profile), "-m", "emulator", "serve", "--port", "0"]
+        emulator_command = [
+            *profiled(args.profile, args.py_spy),
+            "-m",
+            "emulator",
+            "serve",
+            "--port",
+            "0",
+        ]
         emulator_command += ["--db", str(Path(tmp) / "bench.db")]
         with child_process(forwarder_command) as forwarder, child_process(emulator_command) as emu:
             asyncio.run(measure(args, emu, forwarder, stubs))

@@ -28,12 +28,12 @@ import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from emulator import payloads
+from emulator.batching import GroupWriter
 from emulator.clock import Clock
 from emulator.config import Config
 from emulator.db import models
@@ -47,8 +47,6 @@ from emulator.spec_model import json_type_name
 from emulator.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-R = TypeVar("R")
 
 # An opening or closing tag such as <p>, </b>, <br/>, <a href="…">. "a < b" is not one.
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
@@ -123,73 +121,6 @@ def _snippet(text: str) -> str:
 def _body_hint(result: OutboundResult) -> str:
     text = result.body[: _SNIPPET_CHARS * 4].decode("utf-8", errors="replace").strip()
     return f": {_snippet(text)}" if text else ""
-
-
-class GroupWriter(Generic[T, R]):
-    """Group commit: concurrent `submit`s share one write transaction.
-
-    SQLite takes one writer at a time and each transaction costs a few milliseconds of
-    round trips, so under load one transaction per message caps the emulator at a few
-    hundred messages/s. Items that arrive while a write runs go together into the next.
-    The flusher is a tracked task: `drain()` waits for it, shutdown cancels it.
-    """
-
-    def __init__(
-        self,
-        write: Callable[[list[T]], Awaitable[list[R | BaseException]]],
-        tasks: TaskTracker,
-        name: str,
-        max_batch: int = 500,
-    ) -> None:
-        self._write = write
-        self._tasks = tasks
-        self._name = name
-        self._max_batch = max_batch
-        self._pending: list[tuple[T, asyncio.Future[R] | None]] = []
-        self._flushing = False
-
-    async def submit(self, item: T) -> R:
-        """Write `item` with whatever else is waiting; its result, or raise its error."""
-        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._enqueue(item, future)
-        return await future
-
-    def put(self, item: T) -> None:
-        """Write `item` soon without waiting; `drain()` waits for it. Failures are logged."""
-        self._enqueue(item, None)
-
-    def _enqueue(self, item: T, future: asyncio.Future[R] | None) -> None:
-        self._pending.append((item, future))
-        if not self._flushing:
-            self._flushing = True
-            self._tasks.spawn(self._flush(), name=self._name)
-
-    async def _flush(self) -> None:
-        try:
-            while self._pending:
-                batch = self._pending[: self._max_batch]
-                del self._pending[: self._max_batch]
-                try:
-                    results = await self._write([item for item, _ in batch])
-                except Exception as exc:  # the whole transaction failed: tell every sender
-                    results = [exc] * len(batch)
-                for (_, future), result in zip(batch, results, strict=True):
-                    if future is None:
-                        if isinstance(result, BaseException):
-                            log.error("%s failed", self._name, exc_info=result)
-                        continue
-                    if future.done():  # the sender was cancelled meanwhile
-                        continue
-                    if isinstance(result, BaseException):
-                        future.set_exception(result)
-                    else:
-                        future.set_result(result)
-        finally:
-            self._flushing = False
-            for _, future in self._pending:  # only left when cancelled at shutdown
-                if future is not None and not future.done():
-                    future.cancel()
-            self._pending.clear()
 
 
 @dataclass

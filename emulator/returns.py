@@ -22,8 +22,9 @@ from types import SimpleNamespace
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, Select, bindparam, func, select, update
 
+from emulator.batching import gather_turns
 from emulator.clock import Clock
 from emulator.config import Config
 from emulator.db import models
@@ -39,6 +40,7 @@ REQUIRED_KEYS = ("event_name", "message", "username")  # Telex lists missing key
 KNOWN_STATUSES = ("success", "error", "info", "warning", "failed")
 CORRELATIONS = ("matched", "late", "orphan")
 FALLBACK_USERNAME = "integration"
+GATHER_UP_TO = 500  # bodies a batch stops waiting for more at (it takes all queued)
 _RETURNS = models.Return.__table__
 # A body whose message could not be stored after all: no message, and the 404 verdict.
 _REFUSE = (
@@ -219,12 +221,14 @@ class ReturnService:
 
         Group commit: bodies arriving together are stored together. Each caller queues
         its body, then waits its turn at the gate; the first one through takes everything
-        queued so far (its own body included) and handles it in three short transactions.
+        queued so far (its own body included), after letting bodies already on their way
+        join (`gather_turns`), and handles it in up to three short transactions.
         """
         entry = _Pending(received, parse(received, self._config.max_body_bytes))
         self._queue.append(entry)
         async with self._gate:
             if entry.answer is None and entry.error is None:
+                await gather_turns(self._queue, GATHER_UP_TO)
                 batch, self._queue = self._queue, []
                 try:
                     await self._handle(batch)
@@ -414,17 +418,18 @@ class ReturnService:
         return [return_view(row) for row in rows]
 
 
-def _lookup(connection: Connection, channel_ids: set[str]) -> dict[str, _Latest | None]:
-    """The channels that exist, each with its newest tick and that tick's integration
-    (the likeliest sender), or None without ticks: one statement for the whole batch."""
+def _lookup_statement() -> Select[Any]:
+    """Channels (`:channel_ids`) that exist, each with its newest tick and that tick's
+    integration. Built once: building it took longer than running it."""
     tick, integration = models.Tick, models.Integration
+    channel_ids = bindparam("channel_ids", expanding=True)
     newest = (
         select(tick.channel_id, func.max(tick.fired_at).label("fired_at"))
         .where(tick.channel_id.in_(channel_ids))
         .group_by(tick.channel_id)
         .subquery()
     )
-    query = (
+    return (
         select(
             models.Channel.id,
             tick.id,
@@ -442,9 +447,18 @@ def _lookup(connection: Connection, channel_ids: set[str]) -> dict[str, _Latest 
         .where(models.Channel.id.in_(channel_ids))
         .order_by(models.Channel.id, tick.id)
     )
+
+
+_LOOKUP = _lookup_statement()
+
+
+def _lookup(connection: Connection, channel_ids: set[str]) -> dict[str, _Latest | None]:
+    """The channels that exist, each with its newest tick and that tick's integration
+    (the likeliest sender), or None without ticks: one statement for the whole batch."""
+    rows = connection.execute(_LOOKUP, {"channel_ids": sorted(channel_ids)}).all()
     return {
         channel_id: None if tick_id is None else _Latest(tick_id, *rest)
-        for channel_id, tick_id, *rest in connection.execute(query).all()
+        for channel_id, tick_id, *rest in rows
     }
 
 

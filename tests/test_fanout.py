@@ -371,7 +371,7 @@ async def test_concurrent_sends_share_a_write_but_not_its_errors(room: Room) -> 
 
 
 async def test_group_writer_batches_and_reports_per_item() -> None:
-    from emulator.fanout import GroupWriter
+    from emulator.batching import GroupWriter
     from emulator.tasks import TaskTracker
 
     batches: list[list[int]] = []

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "emulator"
 LAYERS: list[set[str]] = [
     {"errors", "config", "clock", "cron", "specs", "spec_model", "spec_rules",
      "setting_values", "payloads", "urls", "masking"},
-    {"db", "outbound", "hub", "tasks", "shapes"},
+    {"db", "outbound", "hub", "tasks", "batching", "shapes"},
     {"deliveries", "directory", "integrations", "messages", "fanout", "ticks", "returns",
      "scheduling", "checking"},
     {"services", "keys", "web"},
