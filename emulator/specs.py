@@ -18,9 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError, field_validator
-from pydantic_core import PydanticCustomError
-
 # The vocabulary and the rules live in their own modules; this one re-exports them so
 # `emulator.specs` stays the one import for callers (setting_values, integrations, ...).
 from emulator.spec_model import (
@@ -301,38 +298,7 @@ def unwrap(raw: dict[str, Any]) -> tuple[Any, str]:
 
 
 # ---------------------------------------------------------------------------------------
-# Structural validation (pydantic): the few errors
-
-
-class _SettingModel(BaseModel):
-    model_config = ConfigDict(extra="allow")  # unknown keys are kept, never rejected
-    label: StrictStr
-
-    @field_validator("label")
-    @classmethod
-    def _label_not_blank(cls, label: str) -> str:
-        if not label.strip():
-            raise PydanticCustomError("label_blank", "blank label")
-        return label
-
-
-class _DescriptionsModel(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class _IntegrationModel(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    integration_type: StrictStr
-    # Go integrations marshal an empty slice as null: treat it as no settings.
-    settings: list[_SettingModel] | None = None
-    descriptions: _DescriptionsModel | None = None
-
-    @field_validator("integration_type")
-    @classmethod
-    def _known_type(cls, value: str) -> str:
-        if normalise_integration_type(value) is None:
-            raise PydanticCustomError("integration_type_unknown", "unknown integration type")
-        return value
+# Structural validation (pydantic, in spec_schema): the few errors
 
 
 _TYPES_HINT = 'Set "integration_type" to one of "interval", "modifier" or "output".'
@@ -340,11 +306,11 @@ _LABEL_HINT = 'Give every setting a non-empty "label": Telex sends values and fi
 
 
 def _structural_findings(root: dict[str, Any], prefix: str) -> list[Finding]:
-    try:
-        _IntegrationModel.model_validate(root)
-    except ValidationError as exc:
-        return [_structural_finding(root, prefix, e) for e in exc.errors()]
-    return []
+    # Imported here: pydantic is a quarter of the emulator's import time and memory, and
+    # a server that only relays messages never checks a spec (bench/startup.py).
+    from emulator.spec_schema import structural_errors
+
+    return [_structural_finding(root, prefix, e) for e in structural_errors(root)]
 
 
 def _structural_finding(root: dict[str, Any], prefix: str, err: Any) -> Finding:
