@@ -198,7 +198,12 @@ def render_check(result: dict[str, Any]) -> str:
 
 @main.command()
 @serve_options
-def demo(**options: Any) -> None:
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Delete the demo's messages, installs and logs first, and seed it afresh.",
+)
+def demo(reset: bool, **options: Any) -> None:
     """Start the sample integrations and the emulator, seeded with a #demo channel."""
     from click.core import ParameterSource
 
@@ -206,4 +211,4 @@ def demo(**options: Any) -> None:
 
     if click.get_current_context().get_parameter_source("db_path") is ParameterSource.DEFAULT:
         options["db_path"] = DEMO_DB  # the demo keeps its data apart from `serve`'s
-    run(build_config(**options))
+    run(build_config(**options), reset=reset)

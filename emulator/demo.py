@@ -4,7 +4,8 @@ Starts each sample on a free loopback port, starts the emulator, then seeds it t
 own REST API (as a user would): a "Demo" organisation, a `demo` channel, every sample
 installed and active. Re-running on the same database reuses what is there: the samples'
 ports change on each run, so existing installs are re-fetched from their new URL instead
-of being installed twice.
+of being installed twice. `--reset` empties the database first (POST /-/reset), so the
+demo starts as on its first run.
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ class Api:
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     async def call(self, method: str, path: str, body: Any = None) -> Any:
-        url = f"{self._base_url}/api/v1{path}"
+        # The control API (/-/...) sits beside the REST API, not under /api/v1.
+        url = f"{self._base_url}{path if path.startswith('/-/') else '/api/v1' + path}"
         try:
             async with self._session.request(
                 method, url, json=body, headers=self._headers
@@ -190,12 +192,15 @@ def guide(config: Config, url: str, seeded: Seeded, sample_urls: dict[str, str])
             f"Virtual clock: move time on with POST {url}/-/clock/advance "
             '{"seconds": 60} to fire the minute tick.'
         )
-    lines.append(f"Data lives in {config.db_path}; delete it to start over. Ctrl-C stops.")
+    lines.append(
+        f"Data lives in {config.db_path}; `telex-emulator demo --reset` starts over. Ctrl-C stops."
+    )
     return "\n".join(lines)
 
 
-async def run_demo(config: Config, echo: Callable[[str], None]) -> None:
-    """Start everything, seed, announce, and run until SIGINT or SIGTERM."""
+async def run_demo(config: Config, echo: Callable[[str], None], reset: bool = False) -> None:
+    """Start everything, seed (after emptying the database if `reset`), announce, and run
+    until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -215,7 +220,10 @@ async def run_demo(config: Config, echo: Callable[[str], None]) -> None:
             f"http://127.0.0.1:{urlsplit(url).port}" if config.host in WILDCARD_HOSTS else url
         )
         async with ClientSession(timeout=ClientTimeout(total=SEED_TIMEOUT_S)) as session:
-            seeded = await seed(Api(session, local_url, config.api_key), local_url, sample_urls)
+            api = Api(session, local_url, config.api_key)
+            if reset:
+                await api.call("POST", "/-/reset")
+            seeded = await seed(api, local_url, sample_urls)
         echo(f"ready on {url}")
         echo(guide(config, url, seeded, sample_urls))
         await stop.wait()
@@ -232,10 +240,10 @@ async def run_demo(config: Config, echo: Callable[[str], None]) -> None:
             loop.remove_signal_handler(sig)
 
 
-def run(config: Config) -> None:
+def run(config: Config, reset: bool = False) -> None:
     """Entry point of the `demo` command."""
     try:
-        asyncio.run(run_demo(config, echo=click.echo))
+        asyncio.run(run_demo(config, echo=click.echo, reset=reset))
     except KeyboardInterrupt:  # Ctrl-C before the signal handlers were installed
         pass
     except (DemoError, OSError) as exc:

@@ -213,3 +213,25 @@ async def test_demo_rerun_reuses_its_data(start_demo: Callable[..., Any], tmp_pa
         name: ids for name, (ids, _url) in second.items()
     }
     assert all(first[name][1] != second[name][1] for name in first)  # re-fetched
+
+
+async def test_demo_reset_starts_over(start_demo: Callable[..., Any], tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    ids: list[set[str]] = []
+    for args in ((), ("--reset",)):
+        port = free_port()
+        demo = await start_demo("--port", str(port), "--db", db, "--clock", "virtual", *args)
+        await demo.wait_line(lambda line: line.startswith("ready on "), READY_TIMEOUT_S)
+        async with AsyncTelexClient(f"http://127.0.0.1:{port}") as telex:
+            org, channel, active = await demo_setup(telex)
+            if not args:  # something the reset must take away
+                await telex.send(channel, "before the reset")
+            messages = await telex.request("GET", f"/api/v1/channels/{channel.id}/messages")
+            organisations = await telex.request("GET", "/api/v1/organisations")
+            ids.append({org.id, channel.id, *(i.id for i in active.values())})
+        assert await demo.interrupt() == 0
+
+    assert [m["content"] for m in messages] == []
+    assert [o["name"] for o in organisations] == ["Demo"]
+    first, second = ids
+    assert first.isdisjoint(second)  # everything was made anew
