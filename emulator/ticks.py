@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, tuple_, update
 
 from emulator import payloads
 from emulator.clock import Clock
@@ -313,44 +313,27 @@ async def _claim(
 ) -> list[ActiveIntegration]:
     """Keep the pairs whose last scheduled tick is before `scheduled_for`; move theirs on.
 
-    Runs inside the single writer, so read-then-update is atomic within this process.
+    One conditional UPDATE ... RETURNING per chunk, the first statement of its write
+    transaction: it takes the write lock before it reads, so the claim is atomic across
+    processes sharing the database file too (a second emulator waits for the lock, then
+    finds the time already claimed), not only within this one.
     """
-    last: dict[tuple[str, str], datetime | None] = {}
-    integration_ids = sorted({a.integration_id for a in actives})
-    for start in range(0, len(integration_ids), _CLAIM_CHUNK):
-        chunk = integration_ids[start : start + _CLAIM_CHUNK]
-        found = await session.execute(
-            select(
-                models.Activation.integration_id,
-                models.Activation.channel_id,
-                models.Activation.last_tick_for,
-            ).where(
-                models.Activation.integration_id.in_(chunk),
-                models.Activation.is_active.is_(True),
+    unique = {(a.integration_id, a.channel_id): a for a in reversed(actives)}  # first wins
+    keys = list(dict.fromkeys((a.integration_id, a.channel_id) for a in actives))
+    table = models.Activation.__table__
+    won: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), _CLAIM_CHUNK):
+        chunk = keys[start : start + _CLAIM_CHUNK]
+        claimed_rows = await session.execute(
+            update(table)
+            .where(
+                tuple_(table.c.integration_id, table.c.channel_id).in_(chunk),
+                table.c.is_active.is_(True),
+                or_(table.c.last_tick_for.is_(None), table.c.last_tick_for < scheduled_for),
             )
+            .values(last_tick_for=scheduled_for)
+            .returning(table.c.integration_id, table.c.channel_id)
         )
-        for integration_id, channel_id, last_tick_for in found:
-            last[(integration_id, channel_id)] = last_tick_for
-    claimed = []
-    for active in actives:
-        key = (active.integration_id, active.channel_id)
-        if key not in last:
-            continue  # deactivated or deleted meanwhile
-        previous = last[key]
-        if previous is not None and previous >= scheduled_for:
-            continue
-        last[key] = scheduled_for  # the same pair twice in one batch fires once
-        claimed.append(active)
-    if claimed:
-        table = models.Activation.__table__
-        await session.execute(
-            table.update()
-            .where(table.c.channel_id == bindparam("c_id"))
-            .where(table.c.integration_id == bindparam("i_id"))
-            .values(last_tick_for=bindparam("at")),
-            [
-                {"c_id": a.channel_id, "i_id": a.integration_id, "at": scheduled_for}
-                for a in claimed
-            ],
-        )
-    return claimed
+        won.update((integration_id, channel_id) for integration_id, channel_id in claimed_rows)
+    # In the callers' order; a pair deactivated, deleted or already ticked is left out.
+    return [unique[key] for key in keys if key in won]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
 from tests import stubs
-from tests.conftest import Emulator, replace
+from tests.conftest import Emulator, free_port, replace
 
 EVERY_5 = {"label": "interval", "type": "text", "required": True, "default": "*/5 * * * *"}
 LIMIT = {"label": "limit", "type": "number", "required": "true", "default": "1000"}
@@ -194,3 +195,27 @@ async def test_tick_list_filters(emulator: Emulator, start_stub) -> None:
     assert await emulator.call("GET", "/-/ticks?outcome=error", status=200) == []
     assert len(await emulator.call("GET", "/-/ticks?limit=1", status=200)) == 1
     await emulator.call("GET", "/-/ticks?limit=x", status=400)
+
+
+async def test_two_emulators_on_one_database_fire_a_scheduled_time_once(
+    config, make_emulator, start_stub
+) -> None:
+    """The claim is one conditional UPDATE: atomic across processes sharing the file."""
+    first = await make_emulator(config)
+    stub, _integration_id, channel_id = await setup_pair(first, start_stub)
+    second = await make_emulator(replace(config, port=free_port()))
+    scheduled_for = datetime(2030, 1, 1, tzinfo=UTC)
+
+    both = (first, second)
+    pairs = [await e.services.integrations.active(channel_id=channel_id) for e in both]
+    fired = await asyncio.gather(
+        *(
+            e.services.ticks.fire_many(active, scheduled_for, "schedule")
+            for e, active in zip(both, pairs, strict=True)
+        )
+    )
+
+    assert sorted(len(records) for records in fired) == [0, 1]
+    assert len(stub.bodies("/tick")) == 1
+    again = await second.services.ticks.fire_many(pairs[1], scheduled_for, "schedule")
+    assert again == []
