@@ -1,9 +1,20 @@
 """GET /-/events: Server-Sent Events from the event hub (CONTRACT §2.5).
 
-Each event is written as `event: <type>` / `data: <json>`. A comment line every 15 s
-keeps proxies and idle timeouts from closing the stream, and `retry:` tells EventSource
-how soon to reconnect. A subscriber that cannot keep up is dropped by the hub (its
-bounded queue filled): the stream ends and the browser's EventSource reconnects.
+Each event is written as `id: <n>` / `event: <type>` / `data: <json>`; ids increase by
+one per event, per emulator process. A comment line every 15 s keeps proxies and idle
+timeouts from closing the stream, and `retry:` tells EventSource how soon to reconnect. A
+subscriber that cannot keep up is dropped by the hub (its bounded queue filled): the
+stream ends and the browser's EventSource reconnects.
+
+Resuming: a client that sends `Last-Event-ID: <n>` (EventSource does on its own
+reconnects) or `?last_event_id=<n>` (for a new EventSource object, which cannot send the
+header; the header wins when both are there) first gets every event after n that the
+hub's ring buffer still holds, filtered by `types` like live ones, then the live events,
+with no gap and no duplicate. When the hub cannot say what happened after n (older than
+the buffer, not recorded while nobody listened, ahead of the newest id after a restart,
+or not an id at all) the stream starts with `event: reset` instead, whose data says why:
+the client should reload what it shows from the REST API. A malformed id is a `reset`
+too, never an error status: the stream is still worth having.
 
 Only pages of the emulator itself may listen: a request with a foreign `Origin` (another
 site open in the same browser) gets 403.
@@ -15,19 +26,22 @@ import asyncio
 import contextlib
 import ipaddress
 import json
+import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from emulator.config import LOOPBACK_HOSTS, Config
 from emulator.errors import BadRequest
-from emulator.hub import EVENT_TYPES, Event
+from emulator.hub import EVENT_TYPES, Event, EventHub, ReplayGap
 from emulator.keys import config_key, services_key
 from emulator.web.envelope import envelope
 
 PING_INTERVAL_S = 15.0
 RETRY_MS = 2000
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_EVENT_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only; longer is no id we gave
 
 
 async def stream(request: web.Request) -> web.StreamResponse:
@@ -36,11 +50,14 @@ async def stream(request: web.Request) -> web.StreamResponse:
     if refusal is not None:
         return envelope(None, 403, refusal)
     types = _requested_types(request)
+    resume_from = _resume_point(request)
     hub = request.config_dict[services_key].hub
 
     # Subscribe before the headers go out: once a client sees the 200 it may act and
-    # expect to hear about it.
-    with hub.subscribe() as sub:
+    # expect to hear about it. The replay is read in the same step (no await between),
+    # so the subscription's queue starts right after its last event.
+    with hub.subscribe(resumable=True) as sub:
+        first, replayed_to = _opening(hub, resume_from, types)
         response = web.StreamResponse(
             headers={
                 "Content-Type": "text/event-stream",
@@ -49,8 +66,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
             }
         )
         await response.prepare(request)
-        await response.write(f"retry: {RETRY_MS}\n: connected\n\n".encode())
         try:
+            await response.write(f"retry: {RETRY_MS}\n: connected\n\n".encode() + first)
             while True:
                 try:
                     async with asyncio.timeout(PING_INTERVAL_S):
@@ -60,6 +77,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
                     continue
                 if event is None:  # dropped as too slow, or the hub closed at shutdown
                     break
+                if event.id <= replayed_to:
+                    continue  # already sent from the buffer
                 if types is None or event.type in types:
                     await response.write(format_event(event))
         except ConnectionError:
@@ -69,10 +88,56 @@ async def stream(request: web.Request) -> web.StreamResponse:
     return response
 
 
+def _opening(
+    hub: EventHub, resume_from: str | None, types: frozenset[str] | None
+) -> tuple[bytes, int]:
+    """What the stream starts with (replayed events or a `reset`) and the id of the newest
+    event that covers, for skipping it among the live ones."""
+    if resume_from is None:
+        return b"", 0
+    newest = hub.newest_id
+    last_id = int(resume_from) if _EVENT_ID.fullmatch(resume_from) else None
+    if last_id is None:
+        reason, message = "invalid", "the last event id given is not an event id (digits)"
+    else:
+        try:
+            events = hub.events_after(last_id)
+        except ReplayGap as gap:
+            reason, message = gap.reason, gap.message
+        else:
+            frames = [format_event(e) for e in events if types is None or e.type in types]
+            return b"".join(frames), events[-1].id if events else last_id
+    data = {
+        "reason": reason,
+        "message": message + "; reload from the REST API",
+        "last_event_id": last_id,
+        "oldest_id": hub.oldest_id,
+        "newest_id": newest,
+    }
+    # The reset carries the position to resume from next time, or an empty id (which
+    # makes EventSource forget its last one) when no later resume could work from here.
+    resume_id = hub.resume_id()
+    return format_frame("reset", data, "" if resume_id is None else str(resume_id)), newest
+
+
+def _resume_point(request: web.Request) -> str | None:
+    """The id to resume after: the Last-Event-ID header, else `?last_event_id=`; None
+    when neither is given (or both are empty: EventSource sends no header then)."""
+    for value in (request.headers.get("Last-Event-ID"), request.query.get("last_event_id")):
+        if value is not None and value.strip():
+            return value.strip()
+    return None
+
+
 def format_event(event: Event) -> bytes:
-    """One SSE frame; JSON never contains a raw newline, so one `data:` line suffices."""
-    data = json.dumps(event.data, ensure_ascii=False, default=str, separators=(",", ":"))
-    return f"event: {event.type}\ndata: {data}\n\n".encode()
+    """One SSE frame with the event's id."""
+    return format_frame(event.type, event.data, str(event.id))
+
+
+def format_frame(type_: str, data: Any, id_: str) -> bytes:
+    """JSON never contains a raw newline, so one `data:` line suffices."""
+    text = json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
+    return f"id: {id_}\nevent: {type_}\ndata: {text}\n\n".encode()
 
 
 def _requested_types(request: web.Request) -> frozenset[str] | None:

@@ -515,7 +515,7 @@ API: list[Row] = [
      200, env("MessageList"), "400 404", None),
     ("get", CHANNEL + "/integrations", "listChannelIntegrations",
      "Integrations active on the channel, in modifier chain order",
-     200, env("ChannelIntegrationList"), "404", None),
+     200, env("ChannelIntegrationList"), "400 404", None),
     ("put", CHANNEL + "/integrations/order", "orderChannelIntegrations",
      "Set the modifier chain order (the listed ids first, the rest keep theirs)",
      200, env("ChannelIntegrationList"), "404 422", "OrderIntegrations"),
@@ -620,6 +620,14 @@ def page(default: int, maximum: int) -> list[Schema]:
 
 
 QUERY: dict[str, list[Schema]] = {
+    "listChannelIntegrations": [
+        query_param(
+            "include_inactive",
+            {"enum": ["true", "false"]},
+            "true: also integrations deactivated on the channel, with their stored settings "
+            "(`activation.is_active` false)",
+        ),
+    ],
     "listMessages": [
         page(100, 1000)[0],
         query_param("before", ID, "a message id: only messages before it"),
@@ -661,6 +669,21 @@ QUERY: dict[str, list[Schema]] = {
             "comma-separated event types (default: all): " + ", ".join(EVENT_TYPES),
         ),
         query_param("api_key", STRING, "the API key (EventSource cannot send headers)"),
+        query_param(
+            "last_event_id",
+            STRING,
+            "resume after this event id: the missed events are replayed first, or the "
+            "stream starts with a `reset` event (for a new EventSource object, which "
+            "cannot send Last-Event-ID; the header wins when both are given)",
+        ),
+        {
+            "name": "Last-Event-ID",
+            "in": "header",
+            "required": False,
+            "description": "resume after this event id, as EventSource sends it when it "
+            "reconnects by itself; same effect as `last_event_id`",
+            "schema": STRING,
+        },
     ],
 }
 
@@ -674,8 +697,17 @@ DESCRIPTIONS = {
     "installIntegration": "A spec with errors is a 422 whose `data.errors` point into the "
     "document (`$.data.settings[2].label`); warnings are in the integration's `warnings`.",
     "advanceClock": "409 when the emulator runs on the real clock.",
-    "events": "Frames are `event: <type>` and `data: <json>`; a comment every 15 s keeps the "
-    "stream open. Only pages of the emulator itself may listen: a foreign `Origin` gets 403.",
+    "events": "Frames are `id: <n>`, `event: <type>` and `data: <json>`; ids increase by one "
+    "per event and restart at 1 with the emulator. A comment every 15 s keeps the stream "
+    "open. With `Last-Event-ID` or `last_event_id`, the events after that id still in the "
+    "buffer (the newest 1000, kept while someone listened and for 60 s after the last "
+    "stream closed) come first, filtered by `types`, then the live ones, with no gap and "
+    "no duplicate. When they cannot be replayed (the id is too old, was not recorded, is "
+    "ahead of the newest after a restart, or is not a number) the stream starts with "
+    "`event: reset` (sent whatever `types` asks for), data `{reason, message, "
+    "last_event_id, oldest_id, newest_id}`, `reason` one of expired, not_recorded, ahead, "
+    "invalid: reload from the REST API. Its `id` is where to resume next time (empty: "
+    "nowhere). Only pages of the emulator itself may listen: a foreign `Origin` gets 403.",
     **{row[2]: _WEBHOOK_TEXT for row in WEBHOOKS},
 }
 PATH_PARAMETERS = {
