@@ -395,11 +395,18 @@ class IntegrationService:
             )
         }
 
-    async def channel_integrations(self, channel_id: str) -> list[dict[str, Any]]:
-        """Active integrations on a channel, in modifier chain order."""
+    async def channel_integrations(
+        self, channel_id: str, include_inactive: bool = False
+    ) -> list[dict[str, Any]]:
+        """Active integrations on a channel, in modifier chain order. With
+        `include_inactive`, also those deactivated (or only configured) there: their stored
+        channel settings survive deactivation, and the UI must show them to edit them."""
         async with self._db.read() as session:
             await Directory.require_channel(session, channel_id)
-            pairs = await self._active_pairs(session, channel_id=channel_id)
+            if include_inactive:
+                pairs = await self._channel_pairs(session, channel_id)
+            else:
+                pairs = await self._active_pairs(session, channel_id=channel_id)
         return [
             integration_view(row, self._config) | {"activation": activation_view(activation)}
             for row, activation in pairs
@@ -464,6 +471,19 @@ class IntegrationService:
             query = query.where(models.Activation.channel_id == channel_id)
         if integration_type is not None:
             query = query.where(models.Integration.integration_type == integration_type)
+        return [(row, activation) for row, activation in (await session.execute(query)).all()]
+
+    @staticmethod
+    async def _channel_pairs(
+        session: Any, channel_id: str
+    ) -> list[tuple[models.Integration, models.Activation]]:
+        """Every activation row on a channel, active or not, in chain order."""
+        query = (
+            select(models.Integration, models.Activation)
+            .join(models.Activation, models.Activation.integration_id == models.Integration.id)
+            .where(models.Activation.channel_id == channel_id)
+            .order_by(models.Activation.position)
+        )
         return [(row, activation) for row, activation in (await session.execute(query)).all()]
 
     def _active(self, row: models.Integration, activation: models.Activation) -> ActiveIntegration:

@@ -153,6 +153,55 @@ async def test_modifier_chain_order(emulator: Emulator, start_stub) -> None:
     assert unknown["data"]["errors"][0]["path"] == "integration_ids[0]"
 
 
+async def test_inactive_activations_keep_and_show_their_channel_settings(
+    emulator: Emulator, start_stub
+) -> None:
+    org = await emulator.org()
+    channel = await emulator.channel(org["id"])
+    paused = await emulator.install(
+        org["id"], await start_stub(kind="modifier", settings=NUMBER_AND_DROPDOWN)
+    )
+    planned = await emulator.install(
+        org["id"], await start_stub(kind="output", settings=NUMBER_AND_DROPDOWN)
+    )
+    await emulator.install(org["id"], await start_stub(kind="output"))  # never on the channel
+    await emulator.activate(org["id"], paused["id"], channel["id"], {"limit": 7})
+    await emulator.call("PUT", channel_settings(org, paused, channel), {"is_active": False}, 200)
+    # Settings stored before the first activation are an inactive activation too.
+    body = {"settings": {"mode": "slow"}}
+    await emulator.call("PUT", channel_settings(org, planned, channel), body, 200)
+    listing = f"/api/v1/channels/{channel['id']}/integrations"
+
+    assert (await emulator.call("GET", listing, status=200))["data"] == []
+    with_inactive = await emulator.call("GET", f"{listing}?include_inactive=true", status=200)
+    everything = with_inactive["data"]
+    assert [(row["id"], row["activation"]["is_active"]) for row in everything] == [
+        (paused["id"], False),
+        (planned["id"], False),
+    ]
+    assert [row["activation"]["settings"] for row in everything] == [
+        {"limit": 7},
+        {"mode": "slow"},
+    ]
+
+    back = {"is_active": True}
+    again = await emulator.call("PUT", channel_settings(org, paused, channel), back, 200)
+    assert again["data"]["settings"] == {"limit": 7}
+    [active] = (await emulator.call("GET", listing, status=200))["data"]
+    assert (active["id"], active["activation"]["is_active"]) == (paused["id"], True)
+    assert active["activation"]["settings"] == {"limit": 7}
+
+    refused = await emulator.call("GET", f"{listing}?include_inactive=yes", status=400)
+    assert "include_inactive" in refused["message"]
+
+
+def channel_settings(org: dict, integration: dict, channel: dict) -> str:
+    return (
+        f"/api/v1/organisations/{org['id']}/integrations/{integration['id']}"
+        f"/channels/{channel['id']}/settings"
+    )
+
+
 async def test_url_override_and_rewrite(config, make_emulator, start_stub) -> None:
     stub = await start_stub(kind="output")
     stub_spec = stub.spec

@@ -198,6 +198,8 @@ async def test_real_responses_match_the_document(emulator: Emulator, start_stub:
     await call("PUT", f"{custom}/{modifier['id']}", {"target_url": f"{modifier_stub.url}/target"})
     channel_path = f"/api/v1/channels/{channel['id']}"
     await call("GET", f"{channel_path}/integrations", status=200)
+    await call("GET", f"{channel_path}/integrations?include_inactive=true", status=200)
+    await call("GET", f"{channel_path}/integrations?include_inactive=no", status=400)
     order = {"integration_ids": [modifier["id"]]}
     await call("PUT", f"{channel_path}/integrations/order", order, 200)
     await call("PUT", f"{channel_path}/integrations/order", {"integration_ids": [MISSING]}, 422)

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from emulator.keys import services_key
 from emulator.services import Services
-from emulator.web.envelope import envelope, json_body, json_object, query_int
+from emulator.web.envelope import envelope, json_body, json_object, query_bool, query_int
 
 
 def services(request: web.Request) -> Services:
@@ -56,7 +56,9 @@ async def list_messages(request: web.Request) -> web.Response:
 
 async def channel_integrations(request: web.Request) -> web.Response:
     channel_id = request.match_info["channel_id"]
-    return envelope(await services(request).integrations.channel_integrations(channel_id))
+    include_inactive = query_bool(request, "include_inactive")
+    rows = await services(request).integrations.channel_integrations(channel_id, include_inactive)
+    return envelope(rows)
 
 
 async def order_integrations(request: web.Request) -> web.Response:

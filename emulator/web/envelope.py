@@ -152,3 +152,14 @@ def query_int(request: web.Request, name: str, default: int, maximum: int) -> in
     if value < 0:
         raise BadRequest(f"?{name}= must not be negative")
     return min(value, maximum)
+
+
+def query_bool(request: web.Request, name: str, default: bool = False) -> bool:
+    """A `?name=true|false` flag; anything else is a 400, so a typo is never read as false."""
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise BadRequest(f"?{name}= must be true or false, got {raw!r}")
+    return value == "true"

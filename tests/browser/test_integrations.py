@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from playwright.async_api import expect
+from playwright.async_api import Locator, expect
 
 from tests import stubs
 from tests.browser.conftest import OpenPage, Room, named, screenshot
@@ -277,3 +277,88 @@ async def test_the_waterfall_shows_every_hop(
         await screenshot(page, "waterfall")
     finally:
         release.set()
+
+
+MASK_AND_LIMIT = [
+    {"label": "Mask", "type": "text", "required": False, "default": "***"},
+    {"label": "Limit", "type": "number", "required": False, "default": 10},
+]
+
+
+async def test_channel_values_survive_deactivation_and_a_reload(
+    room: Room, open_page: OpenPage, start_stub: StartStub
+) -> None:
+    stub = await start_stub(settings=MASK_AND_LIMIT, extra=named("Redactor"))
+    installed = await room.server.install(room.org["id"], stub)
+    org_settings = f"/api/v1/organisations/{room.org['id']}/integrations/custom/{installed['id']}"
+    # An organisation value that differs from the channel's, so showing the wrong level shows.
+    await room.server.call("PUT", f"{org_settings}/settings", {"settings": {"Limit": 25}})
+    page = await open_page(room.view("integrations"))
+    card = page.locator(f"#card-{installed['id']}")
+    await card.get_by_role("button", name="Activate on #general").click()
+    await expect(card.locator(".state")).to_have_text("● Active on #general")
+
+    channel_form = await open_channel_settings(card)
+    await channel_form.get_by_label("Limit", exact=True).fill("99")
+    await channel_form.get_by_role("button", name="Save for #general").click()
+    await expect(channel_form.locator(".form-status")).to_have_text("Saved ✓")
+    await card.get_by_role("button", name="Deactivate on #general").click()
+    await expect(card.locator(".state")).to_have_text("○ Not active on #general")
+    assert await stored_activation(room, installed["id"]) == (False, {"Limit": 99})
+
+    # A fresh page knows only what the API tells it: the stored value, marked inactive.
+    await page.reload()
+    await expect(card.locator(".state")).to_have_text("○ Not active on #general")
+    await expect(card.locator("details.channel-settings > summary")).to_contain_text("inactive")
+    channel_form = await open_channel_settings(card)
+    await expect(channel_form.locator(".channel-inactive")).to_contain_text(
+        "Not active on #general"
+    )
+    await expect(channel_form.get_by_label("Limit", exact=True)).to_have_value("99")
+    await expect(channel_form.locator(".field-number")).to_contain_text("set for this channel")
+    await expect(channel_form.get_by_label("Mask", exact=True)).to_have_value("***")
+    await screenshot(page, "integrations-inactive")
+
+    await card.get_by_role("button", name="Activate on #general").click()
+    await expect(card.locator(".state")).to_have_text("● Active on #general")
+    channel_form = card.locator("details.channel-settings")
+    await expect(channel_form.locator(".channel-inactive")).to_have_count(0)
+    await expect(channel_form.get_by_label("Limit", exact=True)).to_have_value("99")
+    assert await stored_activation(room, installed["id"]) == (True, {"Limit": 99})
+    assert await activation_settings(room, installed["id"]) == {"Limit": 99}
+
+
+async def test_channel_values_saved_before_activating_show_after_a_reload(
+    room: Room, open_page: OpenPage, start_stub: StartStub
+) -> None:
+    stub = await start_stub(settings=MASK_AND_LIMIT, extra=named("Redactor"))
+    installed = await room.server.install(room.org["id"], stub)
+    page = await open_page(room.view("integrations"))
+    card = page.locator(f"#card-{installed['id']}")
+
+    channel_form = await open_channel_settings(card)
+    await expect(channel_form.locator(".channel-inactive")).to_be_visible()
+    await channel_form.get_by_label("Mask", exact=True).fill("[redacted]")
+    await channel_form.get_by_role("button", name="Save for #general").click()
+    await expect(channel_form.locator(".form-status")).to_have_text("Saved ✓")
+    assert await stored_activation(room, installed["id"]) == (False, {"Mask": "[redacted]"})
+
+    await page.reload()
+    channel_form = await open_channel_settings(card)
+    await expect(channel_form.get_by_label("Mask", exact=True)).to_have_value("[redacted]")
+    await expect(card.locator(".state")).to_have_text("○ Not active on #general")
+
+
+async def open_channel_settings(card: Locator) -> Locator:
+    """Open the card's "Settings for #general" section (closed after a reload)."""
+    await card.locator("summary", has_text="Settings for #general").click()
+    section = card.locator("details.channel-settings")
+    await expect(section).to_have_attribute("open", "")
+    return section
+
+
+async def stored_activation(room: Room, integration_id: str) -> tuple[bool, dict[str, Any]]:
+    """(is_active, channel settings) as the REST API stores them, active or not."""
+    path = f"/api/v1/channels/{room.channel['id']}/integrations?include_inactive=true"
+    [row] = [r for r in await room.server.call("GET", path) if r["id"] == integration_id]
+    return row["activation"]["is_active"], row["activation"]["settings"]

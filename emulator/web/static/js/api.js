@@ -101,6 +101,8 @@ export const paths = {
   newChannel: () => "/api/v1/channels",
   messages: (channelId) => `/api/v1/channels/${enc(channelId)}/messages`,
   channelIntegrations: (channelId) => `/api/v1/channels/${enc(channelId)}/integrations`,
+  // Active and deactivated ones: a deactivated activation keeps its channel settings.
+  channelActivations: (channelId) => `/api/v1/channels/${enc(channelId)}/integrations?include_inactive=true`,
   order: (channelId) => `/api/v1/channels/${enc(channelId)}/integrations/order`,
   integrations: (orgId) => `/api/v1/organisations/${enc(orgId)}/integrations/custom`,
   integration: (orgId, id) => `/api/v1/organisations/${enc(orgId)}/integrations/custom/${enc(id)}`,

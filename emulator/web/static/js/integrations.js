@@ -48,6 +48,16 @@ function urlRow(label, declared, effective, override) {
   ];
 }
 
+/** What the channel's values do now: they override while active, and are kept but unused
+ *  while inactive, so nobody mistakes stored values for live ones or thinks them lost. */
+function channelNote(isActive, channel) {
+  if (isActive) return h("p", { class: "muted small", text: "Values here override the organisation's for this channel only." });
+  return h("p", {
+    class: "alert alert-info small channel-inactive",
+    text: `Not active on #${channel.name}: these values are not used now. Values set for this channel are kept and apply once you activate it.`,
+  });
+}
+
 export function mountIntegrations(root, ctx) {
   // Our own changes come back as integration.changed events; this view already reloads
   // after them, so events right after one of our requests do not reload (and wipe "Saved").
@@ -62,8 +72,9 @@ export function mountIntegrations(root, ctx) {
   const { org } = ctx;
   let channel = ctx.channel;
   let integrations = [];
-  let active = new Map(); // integration id -> activation on the selected channel
-  const overrides = new Map(); // integration id -> channel settings seen in PUT answers
+  // integration id -> its activation on the selected channel, active or not: a deactivated
+  // one keeps its stored channel settings, and the channel form must show (not hide) them.
+  let activations = new Map();
   const openDetails = new Set();
 
   const addPanel = addIntegrationPanel({
@@ -99,7 +110,7 @@ export function mountIntegrations(root, ctx) {
         : h("p", { class: "muted", text: "Create a channel to activate integrations on it." }),
     );
     if (!channel) return;
-    const rows = integrations.filter((i) => active.get(i.id)?.is_active).sort((a, b) => active.get(a.id).position - active.get(b.id).position);
+    const rows = integrations.filter((i) => activations.get(i.id)?.is_active).sort((a, b) => activations.get(a.id).position - activations.get(b.id).position);
     const modifiers = rows.filter((i) => i.integration_type === "modifier");
     const others = rows.filter((i) => i.integration_type !== "modifier");
     add(chainPanel,
@@ -177,7 +188,7 @@ export function mountIntegrations(root, ctx) {
 
   function card(integration) {
     const id = integration.id;
-    const activation = active.get(id);
+    const activation = activations.get(id);
     const isActive = Boolean(activation?.is_active);
     const cardEl = h("article", { class: `card ${isActive ? "is-active" : ""}`, id: `card-${id}`, "aria-labelledby": `card-${id}-title` });
     const activationArea = h("div", { class: "activation" });
@@ -192,7 +203,7 @@ export function mountIntegrations(root, ctx) {
         toggle.disabled = true;
         try {
           const result = await put(paths.channelSettings(org.id, id, channel.id), { is_active: !isActive });
-          overrides.set(id, result.settings ?? {});
+          activations.set(id, result);
           ctx.announce(`${integration.app_name} ${isActive ? "deactivated" : "activated"} on #${channel.name}.`);
           await load();
           cards.querySelector(`[data-focus-key="activate:${id}"]`)?.focus();
@@ -259,10 +270,9 @@ export function mountIntegrations(root, ctx) {
       remember(h("details", { class: "card-section org-settings" }, h("summary", { text: `Organisation settings (${(integration.settings ?? []).length})` }), orgForm), `${id}:org`),
     ];
     if (channel) {
-      const channelValues = activation?.settings ?? overrides.get(id) ?? {};
       const channelForm = settingsForm({
         declared: integration.settings,
-        stored: channelValues,
+        stored: activation?.settings ?? {},
         scopeName: "Channel",
         saveLabel: `Save for #${channel.name}`,
         inherited: (item) =>
@@ -273,14 +283,19 @@ export function mountIntegrations(root, ctx) {
               : { value: "", from: "no default declared" },
         onSave: async (changes) => {
           const result = await put(paths.channelSettings(org.id, id, channel.id), { settings: changes });
-          overrides.set(id, result.settings ?? {});
-          if (active.has(id)) active.get(id).settings = result.settings ?? {};
+          activations.set(id, result);
           return result.settings ?? {};
         },
       });
       parts.push(
         remember(
-          h("details", { class: "card-section channel-settings" }, h("summary", { text: `Settings for #${channel.name}` }), h("p", { class: "muted small", text: "Values here override the organisation's for this channel only." }), channelForm),
+          h(
+            "details",
+            { class: "card-section channel-settings" },
+            h("summary", {}, `Settings for #${channel.name}`, isActive ? null : [" ", badge("inactive", "badge-inactive", `Not active on #${channel.name}`)]),
+            channelNote(isActive, channel),
+            channelForm,
+          ),
           `${id}:channel`,
         ),
       );
@@ -356,9 +371,9 @@ export function mountIntegrations(root, ctx) {
   async function load() {
     const focusKey = document.activeElement?.dataset?.focusKey;
     try {
-      const [rows, actives] = await Promise.all([get(paths.integrations(org.id)), channel ? get(paths.channelIntegrations(channel.id)) : Promise.resolve([])]);
+      const [rows, onChannel] = await Promise.all([get(paths.integrations(org.id)), channel ? get(paths.channelActivations(channel.id)) : Promise.resolve([])]);
       integrations = rows;
-      active = new Map(actives.map((row) => [row.id, row.activation]));
+      activations = new Map(onChannel.map((row) => [row.id, row.activation]));
     } catch (error) {
       replace(cards, errorBox(error, { title: "Could not load the integrations" }));
       return;
