@@ -39,11 +39,11 @@ from emulator.config import Config
 from emulator.db import models
 from emulator.deliveries import DeliveryLog, delivery_values
 from emulator.errors import EmulatorError
+from emulator.findings import json_type_name
 from emulator.hub import EventHub
 from emulator.integrations import ActiveIntegration, IntegrationService
 from emulator.messages import MessageStore, validate_post
 from emulator.outbound import OutboundClient, OutboundResult
-from emulator.spec_model import json_type_name
 from emulator.tasks import TaskTracker
 
 log = logging.getLogger(__name__)

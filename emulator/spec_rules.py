@@ -13,18 +13,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from emulator import cron
+from emulator.findings import Finding, json_path, json_type_name, list_names, show_value
 from emulator.spec_model import (
     CATEGORIES,
     CHOICE_TYPES,
     MULTI_TYPES,
     SETTING_TYPES,
-    Finding,
     interval_setting,
     is_deployment_host,
     is_interval_label,
-    json_path,
-    json_type_name,
-    list_names,
     match_option,
     normalise_url,
     option_values,
@@ -32,7 +29,6 @@ from emulator.spec_model import (
     parse_number,
     production_host,
     setting_type,
-    show_value,
     split_multi,
 )
 

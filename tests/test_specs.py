@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from emulator import spec_model, spec_rules, specs
+from emulator import findings, spec_rules, specs
 from emulator.specs import (
     RULES,
     CheckedSpec,
@@ -282,7 +282,7 @@ def test_parse_html_page_says_so() -> None:
     assert finding.path == "$"
     assert finding.message == (
         "http://127.0.0.1:8000/: got an HTML page, not JSON: "
-        "is the URL the integration JSON endpoint?"
+        "is the URL the endpoint that serves the integration JSON?"
     )
     assert finding.hint
 
@@ -879,7 +879,7 @@ def test_the_public_interface_survives_the_split() -> None:
     assert sorted(specs.__all__) == sorted(PUBLIC_BEFORE_THE_SPLIT)
     assert all(hasattr(specs, name) for name in specs.__all__)
     assert specs.RULES is spec_rules.RULES
-    assert specs.Finding is spec_model.Finding
+    assert specs.Finding is findings.Finding
     assert {rule.__name__ for rule in RULES} <= set(specs.__all__)
 
 
