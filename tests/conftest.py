@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -17,7 +18,35 @@ from emulator.keys import services_key
 from emulator.services import Services
 from tests import stubs
 
-SPECS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "specs"
+# Real integration JSON documents, kept in the repository (see tests/corpus/README.md).
+SPECS_DIR = Path(__file__).resolve().parent / "corpus"
+
+
+def corpus_manifest() -> list[dict[str, Any]]:
+    """The corpus manifest's entries; fails the calling test if the corpus is not there."""
+    manifest = SPECS_DIR / "manifest.json"
+    if not manifest.is_file():
+        pytest.fail(f"the spec corpus is missing: expected {manifest} (restore tests/corpus/)")
+    return json.loads(manifest.read_text("utf-8"))
+
+
+def corpus_files() -> list[Path]:
+    """Every corpus document the manifest names; fails loudly if any of them is missing."""
+    paths = [SPECS_DIR / entry["file"] for entry in corpus_manifest()]
+    missing = [path.name for path in paths if not path.is_file()]
+    if missing:
+        pytest.fail(f"spec corpus files named in {SPECS_DIR}/manifest.json are missing: {missing}")
+    return paths
+
+
+def corpus_file(prefix: str) -> Path:
+    """The one corpus document whose name starts with `prefix-`, e.g. corpus_file("001")."""
+    matches = [path for path in corpus_files() if path.name.startswith(f"{prefix}-")]
+    if len(matches) != 1:
+        pytest.fail(
+            f"expected one corpus file named {prefix}-*.json in {SPECS_DIR}, found {matches}"
+        )
+    return matches[0]
 
 
 def free_port() -> int:
@@ -97,4 +126,12 @@ def start_stub(aiohttp_server: Any) -> Callable[..., Awaitable[stubs.Stub]]:
     return start
 
 
-__all__ = ["SPECS_DIR", "Emulator", "free_port", "replace"]
+__all__ = [
+    "SPECS_DIR",
+    "Emulator",
+    "corpus_file",
+    "corpus_files",
+    "corpus_manifest",
+    "free_port",
+    "replace",
+]

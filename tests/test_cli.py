@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -11,17 +12,23 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+import emulator
 from emulator.cli import main
-from tests.conftest import SPECS_DIR, free_port
+from tests.conftest import corpus_file, free_port
 
 
 def test_check_a_real_spec_file() -> None:
-    result = CliRunner().invoke(
-        main, ["check", str(SPECS_DIR / "001-telex-integration-examples.json")]
-    )
+    result = CliRunner().invoke(main, ["check", str(corpus_file("001"))])
     assert result.exit_code == 0, result.output
     assert "warning" in result.output
     assert "fix:" in result.output
+
+
+def test_version_prints_the_package_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"telex-emulator, version {emulator.__version__}\n"
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", emulator.__version__)
 
 
 def test_check_json_output_and_exit_code_on_errors(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,16 +20,12 @@ from emulator.setting_values import (
     typed_like,
     validate_values,
 )
-
-SPECS = Path(__file__).parents[1].parent / "shared" / "specs"
+from tests.conftest import corpus_file
 
 
 def corpus_settings(prefix: str) -> list[dict[str, Any]]:
     """The declared settings of the corpus file whose name starts with `prefix`."""
-    if not SPECS.is_dir():
-        pytest.fail(f"the spec corpus is missing: expected {SPECS}")
-    [path] = SPECS.glob(f"{prefix}-*.json")
-    return json.loads(path.read_text("utf-8"))["data"]["settings"]
+    return json.loads(corpus_file(prefix).read_text("utf-8"))["data"]["settings"]
 
 
 DECLARED: list[dict[str, Any]] = [

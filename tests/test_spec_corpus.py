@@ -1,9 +1,8 @@
-"""Every real integration JSON in ../shared/specs loads, or is rejected for a stated reason."""
+"""Every real integration JSON in tests/corpus loads, or is rejected for a stated reason."""
 
 from __future__ import annotations
 
 import copy
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,7 @@ import pytest
 
 from emulator.setting_values import effective_settings
 from emulator.specs import check_spec, errors_of, parse_json_document, warnings_of
-
-SPECS = Path(__file__).parents[1].parent / "shared" / "specs"
+from tests.conftest import corpus_files, corpus_manifest
 
 # Rejections a Telex user would agree with. A new rejection fails the test: either the
 # linter got stricter than it should, or the file belongs here with its reason.
@@ -26,13 +24,11 @@ EXPECTED_REJECTIONS = {
 
 
 def _corpus_files() -> list[Path]:
-    if not SPECS.is_dir():
-        pytest.fail(f"the spec corpus is missing: expected {SPECS} (116 JSON files)")
-    return sorted(p for p in SPECS.glob("*.json") if p.name != "manifest.json")
+    return sorted(corpus_files())
 
 
 def _manifest() -> dict[str, dict[str, Any]]:
-    return {e["file"]: e for e in json.loads((SPECS / "manifest.json").read_text("utf-8"))}
+    return {e["file"]: e for e in corpus_manifest()}
 
 
 def _load(path: Path) -> Any:
@@ -41,8 +37,15 @@ def _load(path: Path) -> Any:
     return doc
 
 
-def test_corpus_is_there() -> None:
-    assert len(_corpus_files()) == 116
+def test_corpus_is_there_and_every_file_has_its_source() -> None:
+    files = _corpus_files()
+    assert len(files) == 116
+    on_disk = {p.name for p in files[0].parent.glob("*.json")} - {"manifest.json"}
+    assert on_disk == {p.name for p in files}, "a corpus file is not in manifest.json"
+    for entry in corpus_manifest():
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+", entry["repo"]), entry
+        assert entry["path"], entry
+        assert re.fullmatch(r"[0-9a-f]{40}", entry["commit"]), entry
 
 
 def test_every_spec_loads_or_is_an_expected_rejection() -> None:

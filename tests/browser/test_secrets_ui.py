@@ -14,7 +14,7 @@ from emulator.masking import MASK
 from emulator.setting_values import is_secret_label
 from tests import stubs
 from tests.browser.conftest import OpenPage, Room, named, screenshot
-from tests.conftest import SPECS_DIR
+from tests.conftest import corpus_files
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +72,7 @@ async def test_secret_setting_is_a_password_field_and_masked_in_the_log(
 
 def corpus_labels() -> list[Any]:
     labels: set[str] = set()
-    for path in sorted(SPECS_DIR.glob("*.json")):
+    for path in corpus_files():
         try:
             doc = json.loads(path.read_text())
         except ValueError:
