@@ -23,7 +23,6 @@ from emulator.config import Config
 from emulator.keys import services_key
 from emulator.server import start_site
 from tests import stubs
-from tests.conftest import free_port
 
 CHROMIUM = os.environ.get("TELEX_EMULATOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -128,7 +127,7 @@ class Room:
 @pytest.fixture
 def server_config(tmp_path: Path) -> Config:
     return Config(
-        port=free_port(),
+        port=0,  # start_site binds a free port and reads it back
         db_path=str(tmp_path / "emulator.db"),
         clock_mode="virtual",
         modifier_timeout_s=0.5,
