@@ -503,7 +503,7 @@ def test_required_and_default_missing() -> None:
 
     assert [f.message for f in check_spec(doc)[1]] == [
         'setting "x" has no required; sent as false',
-        'setting "x" has no default; it is sent without one until a value is set',
+        'setting "x" has no default; sent as "" until a value is set',
     ]
 
 

@@ -13,7 +13,8 @@ import pytest
 
 from emulator.json_document import parse_json_document
 from emulator.spec.check import check_spec, errors_of, warnings_of
-from emulator.spec.values import effective_settings, empty_value
+from emulator.spec.model import empty_value
+from emulator.spec.values import effective_settings
 
 SPECS = Path(__file__).parents[1].parent / "shared" / "specs"
 

@@ -129,6 +129,13 @@ def setting_type(item: dict[str, Any]) -> str:
     return key if key in SETTING_TYPES else "text"
 
 
+def empty_value(item: dict[str, Any]) -> Any:
+    """What a setting with no declared default and no stored value is sent as (CONTRACT §1.4):
+    0 for a number, false for a checkbox, "" otherwise (a multi-select's empty comma string)."""
+    kind = setting_type(item)
+    return 0 if kind == "number" else False if kind == "checkbox" else ""
+
+
 def option_values(item: dict[str, Any]) -> list[str] | None:
     """The declared options as strings, or None when there is no usable (non-empty) list.
 

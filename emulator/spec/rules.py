@@ -20,6 +20,7 @@ from emulator.spec.model import (
     CHOICE_TYPES,
     MULTI_TYPES,
     SETTING_TYPES,
+    empty_value,
     interval_setting,
     is_deployment_host,
     is_interval_label,
@@ -193,7 +194,7 @@ def default_missing(spec: SpecView) -> Iterator[Finding]:
         yield _warn(
             spec.item_path(index),
             f"setting {show_value(item['label'])} has no default; "
-            "it is sent without one until a value is set",
+            f"sent as {show_value(empty_value(item))} until a value is set",
             'Add a "default" (e.g. "" for text).',
         )
 

@@ -17,6 +17,7 @@ from emulator.errors import ValidationFailed, problem
 from emulator.spec.model import (
     CHOICE_TYPES,
     MULTI_TYPES,
+    empty_value,
     interval_setting,
     is_interval_label,
     match_option,
@@ -195,13 +196,6 @@ def effective_value(
         if value is not None:
             return value
     return item["default"] if "default" in item else empty_value(item)
-
-
-def empty_value(item: dict[str, Any]) -> Any:
-    """What a setting with no declared default and no stored value is sent as (CONTRACT §1.4):
-    0 for a number, false for a checkbox, "" otherwise (a multi-select's empty comma string)."""
-    kind = setting_type(item)
-    return 0 if kind == "number" else False if kind == "checkbox" else ""
 
 
 def effective_settings(
