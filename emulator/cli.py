@@ -1,4 +1,4 @@
-"""Command line: serve, check (and, as they land, demo, tick, send)."""
+"""Command line: serve, check and demo."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from emulator import __version__
 from emulator.config import LOOPBACK_HOSTS, Config, Rewrite
+
+if TYPE_CHECKING:
+    from emulator.spec.loader import SpecCheck
 
 
 def env(option: str) -> str:
@@ -173,9 +177,8 @@ def serve(**options: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def check(source: str, as_json: bool) -> None:
     """Lint an integration JSON given as a URL or a file. Exit 1 on errors."""
-    from emulator.checking import check_file, check_url, is_url
-
-    result = asyncio.run(check_url(source)) if is_url(source) else check_file(source)
+    is_url = source.lower().startswith(("http://", "https://"))
+    result = (asyncio.run(_check_url(source)) if is_url else _check_file(source)).as_dict()
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -183,11 +186,38 @@ def check(source: str, as_json: bool) -> None:
     sys.exit(1 if result["errors"] else 0)
 
 
+def _check_file(source: str) -> SpecCheck:
+    from emulator.spec.loader import SpecCheck, check_body
+
+    path = Path(source)
+    if not path.is_file():
+        return SpecCheck.rejected(
+            source,
+            f"{source!r} is neither an http(s) URL nor a file",
+            "give the URL the integration serves its JSON at, or a file path",
+        )
+    return check_body(path.read_bytes(), source, "check")
+
+
+async def _check_url(url: str) -> SpecCheck:
+    from emulator.integrations import document_fetcher
+    from emulator.outbound import OutboundClient
+    from emulator.spec.loader import fetch_and_check
+
+    client = OutboundClient()
+    await client.start()
+    try:
+        return await fetch_and_check(url, document_fetcher(client, Config()), "check")
+    finally:
+        await client.close()
+
+
 def render_check(result: dict[str, Any]) -> str:
-    lines = [
-        f"{result['source']}: "
-        + (f"{result['app_name']} ({result['integration_type']})" if result["ok"] else "rejected")
-    ]
+    """The human-readable report of `check`: a title line, then each finding with its fix."""
+    title = f"{result['app_name']} ({result['integration_type']})" if result["installable"] else ""
+    if not result["ok"]:
+        title += ": not callable by Telex as published" if title else "rejected"
+    lines = [f"{result['source']}: {title}"]
     for severity in ("errors", "warnings"):
         for finding in result[severity]:
             lines.append(f"  {severity[:-1]:7} {finding['path']}: {finding['message']}")

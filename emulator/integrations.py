@@ -19,18 +19,18 @@ from emulator.directory import Directory
 from emulator.errors import BadRequest, NotFound, ValidationFailed, problem
 from emulator.hub import EventHub
 from emulator.outbound import FetchError, OutboundClient
-from emulator.setting_values import effective_interval, effective_settings, validate_values
 from emulator.shapes import activation_view, integration_view, spec_root
-from emulator.specs import (
-    CheckedSpec,
-    Finding,
-    check_spec,
-    errors_of,
-    interval_setting,
-    normalise_url,
-    parse_json_document,
-    warnings_of,
+from emulator.spec.check import CheckedSpec, errors_of, warnings_of
+from emulator.spec.loader import (
+    DocumentUnavailable,
+    FetchDocument,
+    SpecCheck,
+    check_document,
+    fetch_and_check,
 )
+from emulator.spec.model import interval_setting, normalise_url
+from emulator.spec.rules import Context
+from emulator.spec.values import effective_interval, effective_settings, validate_values
 from emulator.tasks import TaskTracker
 from emulator.urls import effective_url
 
@@ -54,28 +54,16 @@ class ActiveIntegration:
     display_name: str | None  # permissions.monitoring_user.display_name
 
 
-@dataclass
-class SpecCheck:
-    """The result of loading and linting one integration JSON."""
+def document_fetcher(outbound: OutboundClient, config: Config) -> FetchDocument:
+    """The loader's fetch: GET with the configured timeout and size limit."""
 
-    document: Any
-    checked: CheckedSpec | None
-    findings: list[Finding]
-    source: str
+    async def fetch(url: str) -> bytes:
+        try:
+            return await outbound.get_document(url, config.fetch_timeout_s, config.max_spec_bytes)
+        except FetchError as exc:
+            raise DocumentUnavailable(str(exc)) from exc
 
-    @property
-    def ok(self) -> bool:
-        return self.checked is not None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "ok": self.ok,
-            "integration_type": self.checked.integration_type if self.checked else None,
-            "app_name": self.checked.app_name if self.checked else None,
-            "errors": [f.as_dict() for f in errors_of(self.findings)],
-            "warnings": [f.as_dict() for f in warnings_of(self.findings)],
-        }
+    return fetch
 
 
 def declared_settings(row: models.Integration) -> list[dict[str, Any]]:
@@ -113,23 +101,26 @@ class IntegrationService:
         self._config = config
         self._clock = clock
         self._listeners: list[ChangeListener] = []
+        self._fetch = document_fetcher(outbound, config)
 
     def on_change(self, listener: ChangeListener) -> None:
         """Call `listener` after any change to installs, settings or activations."""
         self._listeners.append(listener)
 
-    async def _changed(self, integration_id: str, what: str) -> None:
-        self._hub.publish("integration.changed", {"integration_id": integration_id, "what": what})
+    async def _changed(
+        self, what: str, integration_id: str | None = None, channel_id: str | None = None
+    ) -> None:
+        event = {"integration_id": integration_id, "channel_id": channel_id, "what": what}
+        self._hub.publish("integration.changed", event)
         for listener in self._listeners:
             await listener()
 
     # -- loading and linting -------------------------------------------------------------
 
-    async def load(self, json_url: Any = None, spec: Any = None) -> SpecCheck:
-        """Fetch (or take inline) and lint an integration JSON. Never raises for bad specs."""
+    async def load(self, json_url: Any = None, spec: Any = None, *, context: Context) -> SpecCheck:
+        """Fetch (or take inline) and check an integration JSON. Never raises for bad specs."""
         if spec is not None:
-            checked, findings = check_spec(spec)
-            return SpecCheck(spec, checked, findings, "inline spec")
+            return check_document(spec, "inline spec", context)
         if not isinstance(json_url, str) or not json_url.strip():
             raise ValidationFailed(
                 "give the integration JSON's URL or the spec itself",
@@ -141,27 +132,11 @@ class IntegrationService:
                     )
                 ],
             )
-        url = json_url.strip()
-        try:
-            body = await self._outbound.get_document(
-                url, self._config.fetch_timeout_s, self._config.max_spec_bytes
-            )
-        except FetchError as exc:
-            finding = Finding(
-                "error",
-                "$",
-                str(exc),
-                "make sure the integration is running and serves its JSON at this URL",
-            )
-            return SpecCheck(None, None, [finding], url)
-        document, findings = parse_json_document(body, url)
-        if document is None:
-            return SpecCheck(None, None, findings, url)
-        checked, findings = check_spec(document)
-        return SpecCheck(document, checked, findings, url)
+        return await fetch_and_check(json_url.strip(), self._fetch, context)
 
     @staticmethod
     def raise_if_rejected(check: SpecCheck) -> CheckedSpec:
+        """The checked spec, or a 422 listing every error (and the warnings)."""
         if check.checked is None:
             errors = errors_of(check.findings)
             raise ValidationFailed(
@@ -189,7 +164,7 @@ class IntegrationService:
             )
         async with self._db.read() as session:
             await Directory.require_organisation(session, org_id)
-        check = await self.load(json_url, spec)
+        check = await self.load(json_url, spec, context="install")
         checked = self.raise_if_rejected(check)
         now = self._clock.now()
         row = models.Integration(
@@ -212,7 +187,7 @@ class IntegrationService:
             await Directory.require_organisation(session, org_id)
             session.add(row)
         self._start_auth_callback(row, checked)
-        await self._changed(row.id, "installed")
+        await self._changed("installed", row.id)
         return integration_view(row, self._config)
 
     def _start_auth_callback(self, row: models.Integration, checked: CheckedSpec) -> None:
@@ -289,7 +264,7 @@ class IntegrationService:
             await self.require(session, org_id, integration_id)
         check: SpecCheck | None = None
         if body.get("json_url") or body.get("spec") is not None:
-            check = await self.load(body.get("json_url"), body.get("spec"))
+            check = await self.load(body.get("json_url"), body.get("spec"), context="install")
             self.raise_if_rejected(check)
         async with self._db.write() as session:
             row = await self.require(session, org_id, integration_id)
@@ -306,14 +281,14 @@ class IntegrationService:
             if "tick_url" in body:
                 row.tick_url_override = _url_or_none(body["tick_url"], "tick_url")
             row.updated_at = self._clock.now()
-        await self._changed(integration_id, "updated")
+        await self._changed("updated", integration_id)
         return integration_view(row, self._config)
 
     async def delete(self, org_id: str, integration_id: str) -> None:
         async with self._db.write() as session:
             row = await self.require(session, org_id, integration_id)
             await session.delete(row)
-        await self._changed(integration_id, "deleted")
+        await self._changed("deleted", integration_id)
 
     # -- settings ------------------------------------------------------------------------
 
@@ -339,7 +314,7 @@ class IntegrationService:
             row = await self.require(session, org_id, integration_id)
             row.settings = _merged(row.settings, normalised)
             row.updated_at = self._clock.now()
-        await self._changed(integration_id, "settings")
+        await self._changed("settings", integration_id)
         return await self.settings(org_id, integration_id)
 
     # -- channels ------------------------------------------------------------------------
@@ -388,7 +363,7 @@ class IntegrationService:
             activation.settings = merged
             activation.is_active = active
             activation.updated_at = self._clock.now()
-        await self._changed(integration_id, "activation")
+        await self._changed("activation", integration_id, channel_id)
         return activation_view(activation) | {
             "effective": effective_settings(
                 declared, row.settings, merged, as_strings=self._config.settings_as_strings
@@ -452,7 +427,7 @@ class IntegrationService:
             ordered += [row for row in rows if row.integration_id not in set(ids)]
             for position, row in enumerate(ordered, start=1):
                 row.position = position
-        await self._changed(channel_id, "order")
+        await self._changed("order", channel_id=channel_id)
         return await self.channel_integrations(channel_id)
 
     # -- what runs -----------------------------------------------------------------------

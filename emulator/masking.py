@@ -2,7 +2,7 @@
 
 Integrations always receive their settings intact; only the copy of a request body kept
 in the delivery log (shown by `/-/deliveries`, the `delivery.finished` event and the UI)
-has the value of every secret-looking setting (`setting_values.is_secret_label`: API Key,
+has the value of every secret-looking setting (`spec.model.is_secret_label`: API Key,
 token, password, secret...) replaced by MASK. (`auth_settings` is always sent empty.)
 The settings API keeps the values: their owner needs them to edit them, and the UI shows
 secret ones in a password field.
@@ -18,7 +18,7 @@ import json
 import re
 from typing import Any
 
-from emulator.setting_values import is_secret_label
+from emulator.spec.model import is_secret_label
 
 MASK = "••••••••"
 """What a masked value reads as: a fixed length, so it says nothing about the secret."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from aiohttp.test_utils import TestClient
 from emulator.app import create_app
 from emulator.config import Config
 from emulator.keys import services_key
+from emulator.server import bind_socket
 from emulator.services import Services
 from tests import stubs
 
@@ -49,10 +51,13 @@ def corpus_file(prefix: str) -> Path:
     return matches[0]
 
 
-def free_port() -> int:
+@contextmanager
+def closed_port() -> Iterator[int]:
+    """A loopback port where nothing listens, held for the block: bound but not listening,
+    so a connection is refused and no other process can take the port meanwhile."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        yield sock.getsockname()[1]
 
 
 @dataclass
@@ -98,7 +103,7 @@ class Emulator:
 
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
-    return Config(port=free_port(), db_path=str(tmp_path / "emulator.db"), clock_mode="virtual")
+    return Config(port=0, db_path=str(tmp_path / "emulator.db"), clock_mode="virtual")
 
 
 @pytest.fixture
@@ -106,8 +111,18 @@ def make_emulator(
     aiohttp_client: Callable[..., Awaitable[TestClient]],
 ) -> Callable[[Config], Awaitable[Emulator]]:
     async def make(config: Config) -> Emulator:
+        # Bind first (port 0: the system picks a free one) and hand the test server that
+        # very socket, so the app's config names its real port and no other process can
+        # take it in between, as `server.start_site` does.
+        sock = bind_socket(config.host, config.port)
+        config = replace(config, port=sock.getsockname()[1])
         app = create_app(config)
-        client = await aiohttp_client(app, server_kwargs={"port": config.port})
+        server_kwargs = {"port": config.port, "socket_factory": lambda *_: sock}
+        try:
+            client = await aiohttp_client(app, server_kwargs=server_kwargs)
+        except BaseException:
+            sock.close()
+            raise
         return Emulator(client, app[services_key], config)
 
     return make
@@ -129,9 +144,9 @@ def start_stub(aiohttp_server: Any) -> Callable[..., Awaitable[stubs.Stub]]:
 __all__ = [
     "SPECS_DIR",
     "Emulator",
+    "closed_port",
     "corpus_file",
     "corpus_files",
     "corpus_manifest",
-    "free_port",
     "replace",
 ]

@@ -311,6 +311,15 @@ async def test_delete_integration(emulator: Emulator, start_stub) -> None:
     assert installed["id"] in gone["message"]
 
 
+async def test_an_emulator_started_on_port_0_knows_its_port(config, make_emulator) -> None:
+    # The fixture binds the socket itself and reads the port back (never bind, release,
+    # then bind again: another process may take the port in between).
+    emulator = await make_emulator(replace(config, port=0))
+
+    assert emulator.config.port == emulator.client.port != 0
+    assert emulator.services.config.port == emulator.client.port  # return_url names it
+
+
 async def test_data_survives_restart(config, make_emulator, start_stub) -> None:
     first = await make_emulator(config)
     org = await first.org()

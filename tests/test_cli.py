@@ -14,11 +14,11 @@ from click.testing import CliRunner
 
 import emulator
 from emulator.cli import main
-from tests.conftest import corpus_file, free_port
+from tests.conftest import closed_port, corpus_file
 
 
 def test_check_a_real_spec_file() -> None:
-    result = CliRunner().invoke(main, ["check", str(corpus_file("001"))])
+    result = CliRunner().invoke(main, ["check", str(corpus_file("003"))])
     assert result.exit_code == 0, result.output
     assert "warning" in result.output
     assert "fix:" in result.output
@@ -29,6 +29,31 @@ def test_version_prints_the_package_version() -> None:
     assert result.exit_code == 0, result.output
     assert result.output == f"telex-emulator, version {emulator.__version__}\n"
     assert re.fullmatch(r"\d+\.\d+\.\d+\S*", emulator.__version__)
+
+
+def test_check_fails_a_spec_telex_cannot_call(tmp_path: Path) -> None:
+    # An output with an empty target_url installs (the URL can be overridden locally),
+    # but Telex could never deliver to it: `check` is an error and exits 1.
+    spec = {
+        "data": {
+            "descriptions": {"app_name": "Silent Output"},
+            "integration_type": "output",
+            "settings": [],
+            "target_url": "",
+        }
+    }
+    path = tmp_path / "integration.json"
+    path.write_text(json.dumps(spec))
+
+    result = CliRunner().invoke(main, ["check", str(path)])
+
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"{path}: Silent Output (output): not callable by Telex")
+    assert "error   $.data.target_url: target_url is missing or empty: Telex cannot call" in (
+        result.output
+    )
+    report = json.loads(CliRunner().invoke(main, ["check", "--json", str(path)]).output)
+    assert (report["ok"], report["installable"]) == (False, True)
 
 
 def test_check_json_output_and_exit_code_on_errors(tmp_path: Path) -> None:
@@ -54,8 +79,9 @@ def test_check_missing_file_and_not_json(tmp_path: Path) -> None:
 
 
 def test_check_unreachable_url() -> None:
-    url = f"http://127.0.0.1:{free_port()}/integration.json"
-    result = CliRunner().invoke(main, ["check", url])
+    with closed_port() as port:
+        url = f"http://127.0.0.1:{port}/integration.json"
+        result = CliRunner().invoke(main, ["check", url])
     assert result.exit_code == 1
     assert url in result.output
 
@@ -73,8 +99,7 @@ def test_bad_rewrite_is_a_usage_error() -> None:
 
 
 def test_serve_prints_ready_line_then_answers_and_stops(tmp_path: Path) -> None:
-    port = free_port()
-    command = [sys.executable, "-m", "emulator", "serve", "--port", str(port),
+    command = [sys.executable, "-m", "emulator", "serve", "--port", "0",
                "--db", str(tmp_path / "serve.db")]  # fmt: skip
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -82,8 +107,9 @@ def test_serve_prints_ready_line_then_answers_and_stops(tmp_path: Path) -> None:
         try:
             assert process.stdout is not None
             line = process.stdout.readline()  # blocks until the ready line: no sleep
-            assert line.strip() == f"ready on http://127.0.0.1:{port}"
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=10) as response:
+            url = line.strip().removeprefix("ready on ")
+            assert re.fullmatch(r"http://127\.0\.0\.1:[1-9]\d*", url), line
+            with urllib.request.urlopen(f"{url}/-/ready", timeout=10) as response:
                 assert response.status == 200
                 assert json.loads(response.read())["status"] == "ready"
         finally:

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from emulator.testing import AsyncTelexClient
-from tests.conftest import free_port
 
 READY_TIMEOUT_S = 60.0  # a cold start migrates a new SQLite file
 EXIT_TIMEOUT_S = 15.0
@@ -148,10 +147,11 @@ def session_members(session_id: int) -> list[str]:
 async def test_demo_runs_every_sample_end_to_end_and_stops_cleanly(
     start_demo: Callable[..., Any], tmp_path: Path
 ) -> None:
-    port = free_port()
-    demo = await start_demo("--port", str(port), "--db", str(tmp_path / "demo.db"))
+    demo = await start_demo("--port", "0", "--db", str(tmp_path / "demo.db"))
     ready = await demo.wait_line(lambda line: line.startswith("ready on "), READY_TIMEOUT_S)
     url = ready.removeprefix("ready on ")
+    port = urlsplit(url).port
+    assert port
     assert url == f"http://127.0.0.1:{port}"
 
     async with AsyncTelexClient(url) as telex:
@@ -193,10 +193,9 @@ async def test_demo_rerun_reuses_its_data(start_demo: Callable[..., Any], tmp_pa
     db = str(tmp_path / "demo.db")
     seen: list[dict[str, Any]] = []
     for _run in range(2):
-        port = free_port()
-        demo = await start_demo("--port", str(port), "--db", db, "--clock", "virtual")
-        await demo.wait_line(lambda line: line.startswith("ready on "), READY_TIMEOUT_S)
-        async with AsyncTelexClient(f"http://127.0.0.1:{port}") as telex:
+        demo = await start_demo("--port", "0", "--db", db, "--clock", "virtual")
+        ready = await demo.wait_line(lambda line: line.startswith("ready on "), READY_TIMEOUT_S)
+        async with AsyncTelexClient(ready.removeprefix("ready on ")) as telex:
             org, channel, active = await demo_setup(telex)
             installed = await telex.request(
                 "GET", f"/api/v1/organisations/{org.id}/integrations/custom"
@@ -219,10 +218,9 @@ async def test_demo_reset_starts_over(start_demo: Callable[..., Any], tmp_path: 
     db = str(tmp_path / "demo.db")
     ids: list[set[str]] = []
     for args in ((), ("--reset",)):
-        port = free_port()
-        demo = await start_demo("--port", str(port), "--db", db, "--clock", "virtual", *args)
-        await demo.wait_line(lambda line: line.startswith("ready on "), READY_TIMEOUT_S)
-        async with AsyncTelexClient(f"http://127.0.0.1:{port}") as telex:
+        demo = await start_demo("--port", "0", "--db", db, "--clock", "virtual", *args)
+        ready = await demo.wait_line(lambda line: line.startswith("ready on "), READY_TIMEOUT_S)
+        async with AsyncTelexClient(ready.removeprefix("ready on ")) as telex:
             org, channel, active = await demo_setup(telex)
             if not args:  # something the reset must take away
                 await telex.send(channel, "before the reset")

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from emulator.config import Config
 from tests import stubs
-from tests.conftest import Emulator, free_port
+from tests.conftest import Emulator, closed_port
 
 
 @dataclass
@@ -272,15 +272,16 @@ async def test_modifier_past_the_budget_is_skipped(
 async def test_refused_connection_is_an_error_hop(room: Room, start_stub) -> None:
     stub = await start_stub(kind="modifier")
     modifier_id = await room.add(stub)
-    dead = f"http://127.0.0.1:{free_port()}/target"  # nothing listens there
-    await room.emulator.call(
-        "PUT",
-        f"/api/v1/organisations/{room.org_id}/integrations/custom/{modifier_id}",
-        {"target_url": dead},
-        status=200,
-    )
+    with closed_port() as port:
+        dead = f"http://127.0.0.1:{port}/target"  # nothing listens there
+        await room.emulator.call(
+            "PUT",
+            f"/api/v1/organisations/{room.org_id}/integrations/custom/{modifier_id}",
+            {"target_url": dead},
+            status=200,
+        )
 
-    sent = await room.send("hi")
+        sent = await room.send("hi")
 
     (hop,) = sent["trace"]
     assert (hop["outcome"], hop["status_code"]) == ("error", None)
@@ -558,23 +559,25 @@ async def test_payload_key_by_key(room: Room, start_stub) -> None:
             "default": "slow",
             "options": ["fast", "slow"],
         },
-        {"label": "token", "type": "text", "required": False},
+        {"label": "token", "type": "text", "required": False, "default": ""},
     ]
     assert [list(item) for item in first["settings"]] == [
         ["label", "type", "required", "default"],
         ["label", "type", "default", "description", "required"],
         ["label", "type", "required", "default"],
         ["label", "type", "required", "default", "options"],
-        ["label", "type", "required"],
+        ["label", "type", "required", "default"],
     ]
     assert second["thread_id"] == root["id"]
     assert reply["thread_id"] == root["id"]
     assert second["message"] == "<p>second</p>"
 
     out_first, out_second = output.bodies("/target")
-    # The output has its own (untouched) values: the declared defaults come back as declared.
+    # The output has its own (untouched) values: the declared defaults come back as declared,
+    # and an item that declared none gets the type's empty value.
     assert out_first["settings"] == [
-        {**item, "required": item.get("required") in (True, "true")} for item in MIXED_SETTINGS
+        {"default": "", **item, "required": item.get("required") in (True, "true")}
+        for item in MIXED_SETTINGS
     ]
     assert (out_first["thread_id"], out_second["thread_id"]) == ("", root["id"])
     assert out_first["org_id"] == room.org_id

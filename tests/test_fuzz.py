@@ -36,8 +36,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from emulator.config import Config
-from emulator.server import start_site
-from tests.conftest import free_port
+from emulator.server import bind_socket, start_site
 
 T = TypeVar("T")
 EXAMPLES_PER_MODE = 10  # per operation, valid and invalid: about 600 requests in all
@@ -173,7 +172,7 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     db = Path(tmp_path_factory.mktemp("fuzz")) / "emulator.db"
     config = Config(
-        port=free_port(),
+        port=0,  # start_site binds a free port and reads it back
         db_path=str(db),
         clock_mode="virtual",
         fetch_timeout_s=2.0,
@@ -182,13 +181,13 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         auth_callback_timeout_s=2.0,
     )
     loop = LoopThread()
-    stub_port = free_port()
-    stub_url = f"http://127.0.0.1:{stub_port}"
+    stub_socket = bind_socket("127.0.0.1", 0)  # held from here on: no other process takes it
+    stub_url = f"http://127.0.0.1:{stub_socket.getsockname()[1]}"
     stub = web.AppRunner(stub_app(interval_spec(stub_url)), access_log=None)
 
     async def start() -> tuple[web.AppRunner, str]:
         await stub.setup()
-        await web.TCPSite(stub, "127.0.0.1", stub_port).start()
+        await web.SockSite(stub, stub_socket).start()
         return await start_site(config)
 
     runner, url = loop.call(start())

@@ -247,14 +247,21 @@ def assert_rejected(outcome: Outcome, source: str, *says: str) -> None:
     assert all(e["message"] and e["hint"] for e in errors), errors
 
 
-def assert_loaded(outcome: Outcome, warnings: int = 0) -> dict[str, Any]:
-    """Loaded by /-/check and installed (201) with at least `warnings` warnings."""
+CANNOT_CALL = "Telex cannot call this integration as published"
+
+
+def assert_loaded(outcome: Outcome, warnings: int = 0, uncallable: bool = False) -> dict[str, Any]:
+    """Installed (201) with at least `warnings` warnings. /-/check agrees, except that a URL
+    Telex cannot call (`uncallable`) is an error to it and only a warning to the install."""
     checked, installed = outcome.checked, outcome.installed
-    assert checked["ok"] is True, checked
-    assert checked["errors"] == []
+    assert checked["installable"] is True, checked
+    assert checked["ok"] is not uncallable, checked
+    assert [e for e in checked["errors"] if CANNOT_CALL not in e["message"]] == []
+    assert len(checked["errors"]) == int(uncallable), checked["errors"]
     assert len(checked["warnings"]) >= warnings, checked["warnings"]
     assert outcome.install_status == 201, installed
-    assert len(installed["data"]["warnings"]) == len(checked["warnings"])
+    found = len(checked["warnings"]) + len(checked["errors"])
+    assert len(installed["data"]["warnings"]) == found
     return installed["data"]
 
 
@@ -286,6 +293,7 @@ class Served:
     handler: Handler
     says: tuple[str, ...] = ()  # the first error says one of these; () means it loads
     warnings: int = 0  # when it loads: at least this many warnings
+    uncallable: bool = False  # when it loads: Telex could not call its target_url
     then: Callable[[dict[str, Any]], object] = lambda installed: None  # asserts, when it loads
 
 
@@ -448,7 +456,12 @@ def _cases() -> list[Served]:
             json_answer(spec(settings=[1, None, {"label": {}}, {"label": " "}, [{}]])),
             ("setting #0 must be an object",),
         ),
-        Served("loose types load with warnings", json_answer(_loose_types()), warnings=8),
+        Served(
+            "loose types load with warnings",
+            json_answer(_loose_types()),
+            warnings=7,
+            uncallable=True,
+        ),
         Served(
             "unicode, emoji, RTL, NUL escapes load",
             json_answer(_unicode_everywhere()),
@@ -472,12 +485,12 @@ def _cases() -> list[Served]:
         Served(
             "hostile target_url loads with a warning",
             json_answer(spec(target_url="javascript:alert(document.cookie)")),
-            warnings=1,
+            uncallable=True,
         ),
         Served(
             "file:// target_url loads with a warning",
             json_answer(spec(target_url="file:///etc/passwd")),
-            warnings=1,
+            uncallable=True,
         ),
         # -- HTTP
         Served("404", answer("not found", status=404, content_type="text/plain"), ("HTTP 404",)),
@@ -539,7 +552,7 @@ async def test_served_document(case: Served, emulator: Emulator, aiohttp_server:
     if case.says:
         assert_rejected(outcome, url, *case.says)
     else:
-        case.then(assert_loaded(outcome, case.warnings))
+        case.then(assert_loaded(outcome, case.warnings, case.uncallable))
 
 
 # --- URLs the emulator must not fetch (or cannot) ---------------------------------------
@@ -612,10 +625,11 @@ async def test_json_url_that_is_not_a_url_string(json_url: Any, emulator: Emulat
 
 # --- inline specs -----------------------------------------------------------------------
 
+LOOSE = _loose_types()  # its target_url is a list: Telex could not call it
 INLINE: list[tuple[str, Any, tuple[str, ...]]] = [
     ("wrong types everywhere", _wrong_types_everywhere(), ("integration_type must be",)),
     ("settings of junk", spec(settings=[None, {"label": []}]), ("setting #0 must be",)),
-    ("loose types", _loose_types(), ()),
+    ("loose types", LOOSE, ()),
     ("unicode everywhere", _unicode_everywhere(), ()),
     ("1000 settings", spec(settings=[{"label": f"s{i}"} for i in range(1000)]), ()),
     ("deep but legal nesting", spec(extra=json.loads(nested(200))), ()),
@@ -631,7 +645,7 @@ async def test_inline_spec(doc: Any, says: tuple[str, ...], emulator: Emulator) 
     if says:
         assert_rejected(outcome, "inline spec", *says)
     else:
-        assert_loaded(outcome)
+        assert_loaded(outcome, uncallable=doc is LOOSE)
 
 
 async def test_an_inline_spec_over_the_body_limit_is_413(emulator: Emulator) -> None:

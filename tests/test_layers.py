@@ -9,11 +9,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "emulator"
 
 # Lower layers first. A module may import its own layer and the ones before it.
 LAYERS: list[set[str]] = [
-    {"errors", "config", "clock", "cron", "findings", "json_document", "specs", "spec_model", "spec_schema", "spec_rules",
-     "setting_values", "payloads", "urls", "masking"},
+    {"errors", "config", "clock", "cron", "findings", "json_document", "spec", "payloads", "urls",
+     "masking"},
     {"db", "outbound", "hub", "tasks", "batching", "shapes"},
     {"deliveries", "directory", "integrations", "messages", "fanout", "ticks", "returns",
-     "scheduling", "checking"},
+     "scheduling"},
     {"services", "keys", "web"},
     {"app", "server", "cli", "demo", "testing", "pytest_plugin", "__main__"},
 ]  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from typing import Any
 
 import jsonschema_rs
@@ -13,6 +14,7 @@ from aiohttp import ClientResponse
 from aiohttp.web import RouteDef
 from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
+from emulator.config import Config
 from emulator.web import routes
 from emulator.web.openapi import build
 from tests.conftest import Emulator
@@ -94,15 +96,37 @@ def test_document_is_coherent() -> None:
             assert {"400", "413"} <= set(op["responses"]), (method, path)
 
 
-def test_every_error_status_is_an_envelope() -> None:
-    for name in ("BadRequest", "NotFound", "MethodNotAllowed", "PayloadTooLarge"):
-        schema = DOC["components"]["responses"][name]["content"]["application/json"]["schema"]
-        validator(schema).validate(
-            {"status": "error", "status_code": int(DOC_CODES[name]), "message": "x", "data": None}
-        )
+async def test_every_error_response_validates_a_real_answer(
+    config: Config, make_emulator: Any
+) -> None:
+    """Each error response the document declares, provoked on a running emulator."""
+    emulator = await make_emulator(replace(config, clock_mode="real", api_key="k"))
+    auth = {"Authorization": "Bearer k"}
+    too_big = b'{"name": "' + b"x" * (emulator.config.max_body_bytes + 10) + b'"}'
+    provoked = {
+        "BadRequest": ("POST", "/api/v1/organisations", {"json": [1], "headers": auth}),
+        "Unauthorized": ("GET", "/api/v1/organisations", {}),
+        "Forbidden": ("GET", "/-/events", {"headers": auth | {"Origin": "https://evil.example"}}),
+        "NotFound": ("GET", f"/api/v1/organisations/{MISSING}", {"headers": auth}),
+        "MethodNotAllowed": ("PATCH", "/api/v1/organisations", {"headers": auth}),
+        "Conflict": ("POST", "/-/clock/advance", {"json": {"seconds": 1}, "headers": auth}),
+        "PayloadTooLarge": (
+            "POST",
+            "/api/v1/organisations",
+            {"data": io.BytesIO(too_big), "headers": auth},
+        ),
+        "ValidationFailed": ("POST", "/api/v1/organisations", {"json": {}, "headers": auth}),
+    }
+    assert sorted(provoked) == sorted(DOC["components"]["responses"])
 
-
-DOC_CODES = {"BadRequest": 400, "NotFound": 404, "MethodNotAllowed": 405, "PayloadTooLarge": 413}
+    for name, (method, path, kwargs) in provoked.items():
+        response = await emulator.client.request(method, path, **kwargs)
+        body = await response.json()
+        declared = DOC["components"]["responses"][name]
+        schema = declared["content"][response.content_type]["schema"]
+        errors = [str(e) for e in validator(schema).iter_errors(body)]
+        assert errors == [], (name, response.status, errors[:3], body)
+        assert body["status_code"] == response.status >= 400, (name, body)
 
 
 async def test_served_document_is_the_built_one(emulator: Emulator) -> None:

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession, web
 
-from emulator.specs import check_spec, errors_of, warnings_of
+from emulator.spec.check import check_spec, errors_of, warnings_of
 from emulator.testing import AsyncTelexClient, Record
 from sample_integrations.keyword_filter import app as keyword_filter
 from sample_integrations.message_logger import app as message_logger
 from sample_integrations.uptime_monitor import app as uptime_monitor
 from tests import stubs
-from tests.conftest import free_port
+from tests.conftest import closed_port
 
 Serve = Callable[[web.Application], Awaitable[str]]
 SAMPLES = [keyword_filter, message_logger, uptime_monitor]
@@ -170,21 +170,22 @@ async def test_uptime_monitor_answers_202_then_posts_to_return_url(
     receiver = await start_stub(kind="output", target=stubs.reply_json({"status": "success"}, 202))
     app = uptime_monitor.create_app()
     base = await serve(app)
-    down = f"http://127.0.0.1:{free_port()}/"
-    tick = {
-        "channel_id": "c1",
-        "return_url": f"{receiver.url}/target",
-        "settings": settings_list(sites=f"{receiver.url}/integration.json, {down}"),
-    }
-    async with ClientSession() as session, session.post(f"{base}/tick", json=tick) as response:
-        assert response.status == 202
-    [report] = await receiver.wait_for("/target")
+    with closed_port() as port:
+        down = f"http://127.0.0.1:{port}/"
+        tick = {
+            "channel_id": "c1",
+            "return_url": f"{receiver.url}/target",
+            "settings": settings_list(sites=f"{receiver.url}/integration.json, {down}"),
+        }
+        async with ClientSession() as session, session.post(f"{base}/tick", json=tick) as response:
+            assert response.status == 202
+        [report] = await receiver.wait_for("/target")
 
-    assert set(report) == {"message", "username", "event_name", "status"}
-    assert report["status"] == "error"
-    assert report["message"].startswith("Uptime check: 1 of 2 site(s) up")
-    assert f"✅ {receiver.url}/integration.json — HTTP 200" in report["message"]
-    assert f"❌ {down}" in report["message"]
+        assert set(report) == {"message", "username", "event_name", "status"}
+        assert report["status"] == "error"
+        assert report["message"].startswith("Uptime check: 1 of 2 site(s) up")
+        assert f"✅ {receiver.url}/integration.json — HTTP 200" in report["message"]
+        assert f"❌ {down}" in report["message"]
 
 
 async def test_uptime_monitor_cancels_running_checks_on_shutdown(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
-
-from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "scripts" / "demo"
@@ -76,7 +75,6 @@ def test_missing_python_is_named(tmp_path: Path) -> None:
 
 def test_demo_passes_arguments_and_environment_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     """The venv is this test run's own (already installed by scripts/test); cwd is elsewhere."""
-    port = free_port()
     db = tmp_path / "from-env.db"
     env = {
         **os.environ,
@@ -85,7 +83,7 @@ def test_demo_passes_arguments_and_environment_and_stops_on_ctrl_c(tmp_path: Pat
         "VIRTUAL_ENV": str(tmp_path / "someone-elses-venv"),  # as if another venv were active
     }
     with subprocess.Popen(
-        [str(DEMO), "--port", str(port)],
+        [str(DEMO), "--port", "0"],  # the system picks a free port; the ready line names it
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -95,7 +93,10 @@ def test_demo_passes_arguments_and_environment_and_stops_on_ctrl_c(tmp_path: Pat
         try:
             assert process.stdout is not None
             first = process.stdout.readline()  # blocks until the ready line: no sleep
-            assert first.strip() == f"ready on http://127.0.0.1:{port}", first
+            ready = re.fullmatch(r"ready on http://127\.0\.0\.1:(\d+)", first.strip())
+            assert ready, first
+            port = int(ready.group(1))
+            assert port != 7070, "--port did not reach the emulator"
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
                 assert response.status == 200
             # exec: the script's own process became the emulator, so Ctrl-C reaches it

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from emulator import setting_values
 from emulator.masking import MASK, mask_body, mask_request_body
+from emulator.spec import model
 from tests import stubs
 from tests.conftest import Emulator, replace
 
@@ -97,11 +97,11 @@ def test_escaped_labels_are_still_found() -> None:
 
 
 def test_the_ui_uses_the_same_secret_words() -> None:
-    """settings-form.js copies the word list of setting_values.is_secret_label."""
+    """settings-form.js copies the word list of spec.model.is_secret_label."""
     source = SETTINGS_FORM_JS.read_text()
     listed = re.search(r"const SECRET_WORDS = new Set\(\[(.*?)\]\)", source, re.S)
     assert listed is not None
-    assert set(re.findall(r'"([a-z]+)"', listed.group(1))) == set(setting_values._SECRET_WORDS)
+    assert set(re.findall(r'"([a-z]+)"', listed.group(1))) == set(model._SECRET_WORDS)
 
 
 # -- through the emulator ----------------------------------------------------------------

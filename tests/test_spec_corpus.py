@@ -1,4 +1,5 @@
-"""Every real integration JSON in tests/corpus loads, or is rejected for a stated reason."""
+"""Every real integration JSON in tests/corpus installs, or is rejected for a stated
+reason; `check` says which ones Telex could not call as published, and why."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from emulator.setting_values import effective_settings
-from emulator.specs import check_spec, errors_of, parse_json_document, warnings_of
+from emulator.json_document import parse_json_document
+from emulator.spec.check import check_spec, errors_of, warnings_of
+from emulator.spec.model import empty_value
+from emulator.spec.values import effective_settings
 from tests.conftest import corpus_files, corpus_manifest
 
 # Rejections a Telex user would agree with. A new rejection fails the test: either the
@@ -21,6 +24,18 @@ EXPECTED_REJECTIONS = {
         "en/fr and no tick_url; not a Telex integration JSON"
     ),
 }
+
+
+# Specs Telex cannot call as published, even with every run-time placeholder filled in:
+# an error to `check`, a warning to an install (the URL can be overridden locally).
+EXPECTED_UNCALLABLE = {
+    "012-Channel-Name-notifier.json": "an output with an empty target_url",
+    "028-Learning-Language-Assistant.json": "an output with an empty target_url",
+    "032-NASA-Astronomy-Picture-of-the-Day-Integration.json": "tick_url is a description",
+    "039-Security_Sentinel.json": "tick_url is a description",
+    "083-github-telex-integration.json": "an output with an empty target_url",
+}
+CANNOT_CALL = "Telex cannot call this integration as published"
 
 
 def _corpus_files() -> list[Path]:
@@ -48,10 +63,10 @@ def test_corpus_is_there_and_every_file_has_its_source() -> None:
         assert re.fullmatch(r"[0-9a-f]{40}", entry["commit"]), entry
 
 
-def test_every_spec_loads_or_is_an_expected_rejection() -> None:
+def test_every_spec_installs_or_is_an_expected_rejection() -> None:
     loaded, warned, rejected = 0, 0, {}
     for path in _corpus_files():
-        spec, findings = check_spec(_load(path))
+        spec, findings = check_spec(_load(path), "install")
         assert not any("internal error" in f.message for f in findings), path.name
         if spec is None:
             rejected[path.name] = [f.message for f in errors_of(findings)]
@@ -63,6 +78,46 @@ def test_every_spec_loads_or_is_an_expected_rejection() -> None:
         print(f"  rejected {name}: {'; '.join(why)}")
 
     assert set(rejected) == set(EXPECTED_REJECTIONS), rejected
+    assert warned == loaded
+
+
+def test_check_names_the_specs_telex_cannot_call() -> None:
+    uncallable = {}
+    for path in _corpus_files():
+        doc = _load(path)
+        for dotted in _manifest()[path.name]["placeholders"]:
+            _set_path(doc, dotted, f"http://127.0.0.1:8000/{dotted.split('.')[-1]}")
+        spec, findings = check_spec(doc, "check")
+        if spec is None:
+            continue  # rejected outright: the test above
+        errors = errors_of(findings)
+        assert all(CANNOT_CALL in f.message for f in errors), (path.name, errors)
+        if errors:
+            uncallable[path.name] = [f.message for f in errors]
+    print(f"\ncheck: {len(uncallable)} specs Telex cannot call as published")
+
+    assert set(uncallable) == set(EXPECTED_UNCALLABLE), uncallable
+
+
+def test_run_time_urls_are_check_errors_and_install_warnings() -> None:
+    """The corpus holds `<expr:…>` where a server computes its URL: as a served value
+    Telex could not call it, so `check` says so, while an install only warns."""
+    seen = 0
+    for path in _corpus_files():
+        placeholders = _manifest()[path.name]["placeholders"]
+        kind = str(_manifest()[path.name]["integration_type"]).lower()
+        called = "data.tick_url" if kind == "interval" else "data.target_url"
+        if called not in placeholders:
+            continue
+        doc = _load(path)
+        at = "$." + called
+        checked = [f for f in check_spec(doc, "check")[1] if f.path == at]
+        installed = [f for f in check_spec(doc, "install")[1] if f.path == at]
+        assert [f.severity for f in checked] == ["error"], (path.name, checked)
+        assert [f.severity for f in installed] == ["warning"], (path.name, installed)
+        seen += 1
+
+    assert seen >= 40
 
 
 @pytest.mark.parametrize("path", _corpus_files(), ids=lambda p: p.name[:3])
@@ -148,7 +203,9 @@ def test_placeholders_replaced_by_local_urls_load_without_url_warnings() -> None
 
 def test_untouched_settings_are_echoed_as_declared() -> None:
     """With no stored values, Telex sends each declared item back as it was, plus a bool
-    `required`: the typed-like rule must not change a single declared default."""
+    `required` and, where none was declared, a `default` with the type's empty value: the
+    typed-like rule must not change a single declared default."""
+    added = 0
     for path in _corpus_files():
         spec, _ = check_spec(_load(path))
         if spec is None:
@@ -160,7 +217,12 @@ def test_untouched_settings_are_echoed_as_declared() -> None:
         assert len(sent) == len(declared), path.name
         for item, out in zip(declared, sent, strict=True):
             assert list(out)[: len(item)] == list(item), path.name
+            expected = item | {"default": item.get("default", empty_value(item))}
             assert {k: v for k, v in out.items() if k != "required"} == {
-                k: v for k, v in item.items() if k != "required"
+                k: v for k, v in expected.items() if k != "required"
             }, path.name
             assert isinstance(out["required"], bool), path.name
+            added += "default" not in item
+    print(f"\nsettings without a declared default, sent with an empty one: {added}")
+
+    assert added >= 10  # CONTRACT §1.1: `default` absent 11 times

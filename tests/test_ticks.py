@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from tests import stubs
-from tests.conftest import Emulator, free_port, replace
+from tests.conftest import Emulator, replace
 
 EVERY_5 = {"label": "interval", "type": "text", "required": True, "default": "*/5 * * * *"}
 LIMIT = {"label": "limit", "type": "number", "required": "true", "default": "1000"}
@@ -203,7 +203,7 @@ async def test_two_emulators_on_one_database_fire_a_scheduled_time_once(
     """The claim is one conditional UPDATE: atomic across processes sharing the file."""
     first = await make_emulator(config)
     stub, _integration_id, channel_id = await setup_pair(first, start_stub)
-    second = await make_emulator(replace(config, port=free_port()))
+    second = await make_emulator(config)  # the same database, its own port
     scheduled_for = datetime(2030, 1, 1, tzinfo=UTC)
 
     both = (first, second)

@@ -4,6 +4,7 @@ unrelated folder, it serves the UI and every static file, finds its migrations, 
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -18,7 +19,7 @@ import pytest
 
 from emulator import __version__
 from emulator.db.migrate import HEAD_REVISION
-from tests.conftest import corpus_file, free_port
+from tests.conftest import corpus_file
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET_PIP = ["--quiet", "--disable-pip-version-check"]
@@ -109,7 +110,7 @@ def test_installed_wheel_runs_from_an_unrelated_folder(installed: Path, tmp_path
     assert version.stdout == f"telex-emulator, version {__version__}\n", version
 
     spec = tmp_path / "spec.json"
-    spec.write_bytes(corpus_file("001").read_bytes())
+    spec.write_bytes(corpus_file("003").read_bytes())
     checked = run_installed(installed, tmp_path, "check", "spec.json")
     assert checked.returncode == 0, checked
     assert "0 error(s)" in checked.stdout
@@ -134,9 +135,10 @@ def old_database(installed: Path, path: Path) -> None:
 @pytest.fixture
 def served(installed: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`telex-emulator serve` of the installed wheel on a database one migration behind."""
-    port, db = free_port(), tmp_path / "old.db"
+    db = tmp_path / "old.db"
     old_database(installed, db)
-    command = [str(installed / "bin" / "telex-emulator"), "serve", "--port", str(port),
+    # Port 0: the system picks a free port and the ready line names it (no bind-then-release race).
+    command = [str(installed / "bin" / "telex-emulator"), "serve", "--port", "0",
                "--db", db.name]  # fmt: skip
     with subprocess.Popen(
         command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -144,8 +146,9 @@ def served(installed: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         try:
             assert process.stdout is not None
             line = process.stdout.readline()  # blocks until the ready line: no sleep
-            assert line.strip() == f"ready on http://127.0.0.1:{port}", process.stderr
-            yield f"http://127.0.0.1:{port}", db
+            ready = re.fullmatch(r"ready on (http://127\.0\.0\.1:\d+)", line.strip())
+            assert ready, (line, process.stderr)
+            yield ready.group(1), db
         finally:
             process.send_signal(signal.SIGINT)
             _, stderr = process.communicate(timeout=20)

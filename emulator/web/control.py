@@ -33,8 +33,11 @@ async def drain(request: web.Request) -> web.Response:
 
 
 async def check(request: web.Request) -> web.Response:
+    """Lint without installing, as Telex would take the JSON (`installable` says whether
+    the emulator would install it anyway, with a URL override)."""
     body = await json_object(request)
-    result = await services(request).integrations.load(body.get("json_url"), body.get("spec"))
+    integrations = services(request).integrations
+    result = await integrations.load(body.get("json_url"), body.get("spec"), context="check")
     return plain_json(result.as_dict())
 
 

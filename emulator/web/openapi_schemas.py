@@ -11,7 +11,7 @@ from emulator.deliveries import DELIVERY_KINDS, OUTCOMES
 from emulator.directory import MAX_NAME_CHARS
 from emulator.messages import MAX_CONTENT_CHARS
 from emulator.returns import CORRELATIONS
-from emulator.specs import INTEGRATION_TYPES
+from emulator.spec.model import INTEGRATION_TYPES
 from emulator.ticks import TICK_OUTCOMES, TRIGGERS
 
 Schema = dict[str, Any]
@@ -320,9 +320,10 @@ def schemas() -> dict[str, Schema]:
         received_at=TIME,
     )
     s["CheckResult"] = obj(
-        "source ok integration_type app_name errors warnings",
+        "source ok installable integration_type app_name errors warnings",
         source=STRING,
         ok=BOOLEAN,
+        installable=BOOLEAN,
         integration_type=nullable(enum(INTEGRATION_TYPES)),
         app_name=NULLABLE_STRING,
         errors=array(ref("Problem")),

@@ -20,10 +20,9 @@ from aiohttp import web
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
 from emulator.config import Config
-from emulator.keys import services_key
+from emulator.keys import config_key, services_key
 from emulator.server import start_site
 from tests import stubs
-from tests.conftest import free_port
 
 CHROMIUM = os.environ.get("TELEX_EMULATOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,7 +50,10 @@ class Server:
     url: str = ""
 
     async def start(self) -> None:
+        """Start on the configured port; with port 0 the system picks one, and a restart
+        (stop, then start) comes back on that same port, as a restarted `serve` would."""
         self.runner, self.url = await start_site(self.config)
+        self.config = replace(self.config, port=self.runner.app[config_key].port)
 
     async def stop(self) -> None:
         if self.runner is not None:
@@ -128,7 +130,7 @@ class Room:
 @pytest.fixture
 def server_config(tmp_path: Path) -> Config:
     return Config(
-        port=free_port(),
+        port=0,  # start_site binds a free port and reads it back
         db_path=str(tmp_path / "emulator.db"),
         clock_mode="virtual",
         modifier_timeout_s=0.5,

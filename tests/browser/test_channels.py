@@ -16,7 +16,6 @@ from tests.browser.conftest import (
     replace,
     screenshot,
 )
-from tests.conftest import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -163,7 +162,7 @@ async def test_small_screens_get_a_keyboard_usable_drawer(room: Room, open_page:
 
 async def test_an_api_key_is_asked_for_once_and_used(server: Server, open_page: OpenPage) -> None:
     await server.org("Keyed")
-    guarded = Server(replace(server.config, api_key="s3cret", port=free_port()), server.http)
+    guarded = Server(replace(server.config, api_key="s3cret", port=0), server.http)
     await server.stop()  # the same database, now behind --api-key
     await guarded.start()
     try:

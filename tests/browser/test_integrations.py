@@ -112,6 +112,26 @@ async def test_paste_json_lints_and_installs(room: Room, open_page: OpenPage) ->
     await expect(card).to_contain_text("pasted inline")
 
 
+async def test_a_spec_telex_cannot_call_fails_the_check_but_can_be_installed(
+    room: Room, open_page: OpenPage
+) -> None:
+    page = await open_page(room.view("integrations"))
+    await page.get_by_role("button", name="Paste JSON").click()
+    result = page.locator(".check-result")
+    spec = stubs.Stub(kind="output", url="http://127.0.0.1:9", extra=named("Silent output")).spec()
+    spec["data"]["target_url"] = ""
+
+    await page.get_by_label("Integration JSON", exact=True).fill(json.dumps(spec))
+    await page.get_by_role("button", name="Check").click()
+
+    await expect(result).to_contain_text("cannot be called by Telex as published: 1 error")
+    error = result.locator(".finding-error")
+    await expect(error.locator(".finding-path")).to_have_text("$.data.target_url")
+    await result.get_by_role("button", name="Install Silent output").click()
+    card = page.locator(".card", has_text="Silent output")
+    await expect(card.locator("summary", has_text="Linter warnings")).to_be_visible()
+
+
 async def test_settings_forms_have_a_control_per_type_and_save(
     room: Room, open_page: OpenPage, start_stub: StartStub
 ) -> None:

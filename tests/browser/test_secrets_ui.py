@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import expect
 
 from emulator.masking import MASK
-from emulator.setting_values import is_secret_label
+from emulator.spec.model import is_secret_label
 from tests import stubs
 from tests.browser.conftest import OpenPage, Room, named, screenshot
 from tests.conftest import corpus_files
@@ -85,7 +85,7 @@ def corpus_labels() -> list[Any]:
 
 
 async def test_the_ui_and_the_emulator_agree_on_what_is_secret(room: Room, open_page) -> None:
-    """settings-form.js `isSecret` against setting_values.is_secret_label, on every label of
+    """settings-form.js `isSecret` against spec.model.is_secret_label, on every label of
     the real spec corpus plus tricky ones."""
     labels = [*corpus_labels(), "apiKey", "API_KEY", "Monkey Mode", "tokens_used", "Key", "x"]
     assert len(labels) > 100

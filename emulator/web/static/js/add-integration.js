@@ -98,6 +98,20 @@ export function addIntegrationPanel({ org, post, typeBadge, onInstalled }) {
             : " can be installed. No problems found.",
         ),
       );
+    } else if (result.installable) {
+      // Telex could not call it as published (a missing or unusable URL), but the emulator
+      // installs it and lets the URL be overridden, so it can be tried locally first.
+      parts.push(
+        h(
+          "p",
+          { class: "check-title bad" },
+          h("span", { "aria-hidden": "true", text: "✕ " }),
+          h("strong", { text: result.app_name || "Integration" }),
+          " ",
+          typeBadge(result.integration_type),
+          ` cannot be called by Telex as published: ${errors.length} error${errors.length === 1 ? "" : "s"}. You can still install it here and override its URL.`,
+        ),
+      );
     } else {
       parts.push(
         h(
@@ -109,7 +123,7 @@ export function addIntegrationPanel({ org, post, typeBadge, onInstalled }) {
       );
     }
     if (errors.length || warnings.length) parts.push(findingList([...errors.map((f) => ({ severity: "error", ...f })), ...warnings.map((f) => ({ severity: "warning", ...f }))]));
-    if (result.ok) {
+    if (result.installable) {
       const install = h("button", { type: "button", class: "btn btn-primary", text: `Install ${result.app_name || "integration"}` });
       install.addEventListener("click", async () => {
         install.disabled = true;

@@ -31,7 +31,7 @@ export function isInterval(item) {
 }
 
 // Words that make a label secret-looking; the same list and rule as the emulator's
-// setting_values.is_secret_label (tests/test_secrets.py checks they agree).
+// spec.model.is_secret_label (tests/test_secrets.py checks they agree).
 const SECRET_WORDS = new Set([
   "key", "apikey", "token", "password", "passwd", "pwd", "secret", "credential", "credentials",
   "auth", "authorization", "bearer", "dsn", "passphrase", "private",

@@ -1,14 +1,15 @@
 """The vocabulary of an integration JSON, shared by the linter and the settings code.
 
-`Finding`, the names Telex knows (types, setting types, categories), readers for the
-loose values authors publish (`"1000"`, `"Yes"`, `"a,b"`, `"#"` as a URL), and the small
-formatters every finding message uses. Pure: no I/O, no pydantic.
+The names Telex knows (types, setting types, categories), readers for the loose values
+authors publish (`"1000"`, `"Yes"`, `"a,b"`, `"#"` as a URL), where a URL points, and
+which setting labels hold secrets. Pure: no I/O, no pydantic.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -71,6 +72,25 @@ PRODUCTION_HOST_MARKERS = (
 _NO_URL_WORDS = frozenset({"", "#", "none", "null", '""', "''", "undefined"})
 _TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
 _FALSE_WORDS = frozenset({"false", "no", "0", "off"})
+_SECRET_WORDS = frozenset(
+    {
+        "key",
+        "apikey",
+        "token",
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "credential",
+        "credentials",
+        "auth",
+        "authorization",
+        "bearer",
+        "dsn",
+        "passphrase",
+        "private",
+    }
+)
 _TYPE_SPELLINGS = {
     "multiselect": "multi-select",
     "multi-select": "multi-select",
@@ -85,7 +105,7 @@ _TYPE_SPELLINGS = {
 
 
 # ---------------------------------------------------------------------------------------
-# Declared-setting vocabulary, shared with setting_values
+# Declared-setting vocabulary, shared with spec.values
 
 
 def is_interval_label(label: object) -> bool:
@@ -107,6 +127,13 @@ def setting_type(item: dict[str, Any]) -> str:
     key = raw.strip().lower()
     key = _TYPE_SPELLINGS.get(key, key)
     return key if key in SETTING_TYPES else "text"
+
+
+def empty_value(item: dict[str, Any]) -> Any:
+    """What a setting with no declared default and no stored value is sent as (CONTRACT §1.4):
+    0 for a number, false for a checkbox, "" otherwise (a multi-select's empty comma string)."""
+    kind = setting_type(item)
+    return 0 if kind == "number" else False if kind == "checkbox" else ""
 
 
 def option_values(item: dict[str, Any]) -> list[str] | None:
@@ -225,3 +252,12 @@ def normalise_integration_type(value: object) -> str | None:
     if isinstance(value, str) and value.strip().lower() in INTEGRATION_TYPES:
         return value.strip().lower()
     return None
+
+
+def is_secret_label(label: object) -> bool:
+    """Whether a setting holds a credential (`API Key`, `github_token`, `apiKey`...)."""
+    if not isinstance(label, str):
+        return False
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", label)  # apiKey -> api Key
+    words = {w.lower() for w in re.split(r"[^A-Za-z0-9]+", spaced) if w}
+    return bool(words & _SECRET_WORDS)

@@ -9,14 +9,13 @@ import pytest
 
 from emulator import cron
 from emulator.errors import ValidationFailed
-from emulator.setting_values import (
-    MISSING,
+from emulator.spec.model import is_secret_label
+from emulator.spec.values import (
     as_text,
     effective_interval,
     effective_settings,
     effective_value,
     find_setting,
-    is_secret_label,
     typed_like,
     validate_values,
 )
@@ -294,7 +293,7 @@ def test_effective_value_channel_then_org_then_default() -> None:
     assert effective_value(item, {"n": 2}, {}) == 2
     assert effective_value(item, {"n": 2}, {"n": None}) == 2
     assert effective_value(item, {}, {}) == 1
-    assert effective_value({"label": "n"}, {}, {}) is MISSING
+    assert effective_value({"label": "n"}, {}, {}) == ""
 
 
 def test_string_numbers_stay_strings() -> None:
@@ -385,8 +384,8 @@ def test_required_string_becomes_a_bool() -> None:
     assert list(sent[0]) == list(declared[0])
 
 
-def test_missing_default_is_left_out_until_a_value_is_stored() -> None:
-    # spec 030: three settings without a default
+def test_missing_default_is_sent_as_an_empty_string_until_a_value_is_stored() -> None:
+    # spec 030: three settings without a default; 27/30 Python models require `default`
     declared = corpus_settings("030")
     untouched = effective_settings(declared, {}, {})
     stored = effective_settings(declared, validate_values(declared, {"agent": "gemini"}), {})
@@ -397,9 +396,44 @@ def test_missing_default_is_left_out_until_a_value_is_stored() -> None:
         "options": ["gemini"],
         "description": "The Ai model of choice",
         "required": True,
+        "default": "",
     }
     assert stored[1] == untouched[1] | {"default": "gemini"}
     assert list(stored[1])[-1] == "default"
+    assert all("default" in item for item in untouched)
+
+
+@pytest.mark.parametrize(
+    ("setting_type", "empty", "as_string"),
+    [
+        ("text", "", ""),
+        ("text_area", "", ""),
+        ("number", 0, "0"),
+        ("checkbox", False, "false"),
+        ("dropdown", "", ""),
+        ("multi-select", "", ""),
+        ("Multi-Checkbox", "", ""),
+        ("no such type", "", ""),
+    ],
+)
+def test_no_default_and_no_value_is_the_types_empty_value(
+    setting_type: str, empty: Any, as_string: str
+) -> None:
+    declared = [{"label": "x", "type": setting_type, "required": False}]
+
+    [sent] = effective_settings(declared, {}, {})
+    [sent_as_text] = effective_settings(declared, {}, {}, as_strings=True)
+
+    assert sent["default"] == empty
+    assert type(sent["default"]) is type(empty)
+    assert sent_as_text["default"] == as_string
+
+
+def test_a_declared_null_default_is_echoed() -> None:
+    # Declared, so echoed as published: only an absent default gets the empty value.
+    [sent] = effective_settings([{"label": "x", "type": "number", "default": None}], {}, {})
+
+    assert sent["default"] is None
 
 
 def test_multi_select_comma_string_stays_a_comma_string() -> None:

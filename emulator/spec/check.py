@@ -1,12 +1,11 @@
-"""Integration JSON linter: what a declared spec means, and what is wrong with it.
+"""The integration JSON checker: what a declared spec means, and what is wrong with it.
 
-`check_spec` turns a fetched document into a `CheckedSpec` plus `Finding`s. Errors are
-kept to what no Telex user would want loaded (no usable type, settings that cannot be
-addressed); everything else real integrations publish loads with a warning and a hint.
+`check_spec` turns a decoded document into a `CheckedSpec` plus `Finding`s. The spec is
+None only when nothing can be installed (no usable type, settings that cannot be
+addressed: pydantic finds these, in `spec.schema`); everything else real integrations
+publish installs, with warnings from the rules of `spec.rules`. What Telex cannot call as
+published is an error to `check` and a warning to an install (the URL can be overridden).
 Every path points into the author's own file (`$.data.settings[2].default`).
-
-This module parses the document, finds the few structural errors (pydantic) and runs the
-warning rules of `emulator.spec_rules`; the shared vocabulary is in `emulator.spec_model`.
 """
 
 from __future__ import annotations
@@ -15,107 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-# The vocabulary and the rules live in their own modules; this one re-exports them so
-# `emulator.specs` stays the one import for callers (setting_values, integrations, ...).
-from emulator.findings import Finding, Severity, json_path, json_type_name, show_value
-from emulator.json_document import parse_json_document
-from emulator.spec_model import (
-    CATEGORIES,
-    CHOICE_TYPES,
-    INTEGRATION_TYPES,
-    MULTI_TYPES,
-    PRODUCTION_HOST_MARKERS,
-    SETTING_TYPES,
-    interval_setting,
-    is_deployment_host,
-    is_interval_label,
-    match_option,
-    normalise_integration_type,
-    normalise_url,
-    option_values,
-    parse_bool,
-    parse_number,
-    production_host,
-    setting_type,
-    split_multi,
-)
-from emulator.spec_rules import (
-    RULES,
-    Rule,
-    SpecView,
-    app_name_missing,
-    checkbox_default_not_bool,
-    default_missing,
-    default_not_in_options,
-    duplicate_labels,
-    integration_type_not_lower_case,
-    interval_default_not_cron,
-    interval_setting_missing,
-    is_active_not_bool,
-    multi_default_shape,
-    number_default_not_number,
-    options_missing,
-    required_missing,
-    required_not_bool,
-    setting_type_odd,
-    settings_null,
-    unknown_category,
-    url_missing_for_type,
-    url_not_usable,
-    url_production_host,
-)
-
-# The public interface: defined here, or re-exported from spec_model and spec_rules.
-__all__ = [
-    "CATEGORIES",
-    "CHOICE_TYPES",
-    "INTEGRATION_TYPES",
-    "MULTI_TYPES",
-    "PRODUCTION_HOST_MARKERS",
-    "RULES",
-    "SETTING_TYPES",
-    "CheckedSpec",
-    "Finding",
-    "Rule",
-    "Severity",
-    "app_name_missing",
-    "check_spec",
-    "checkbox_default_not_bool",
-    "default_missing",
-    "default_not_in_options",
-    "duplicate_labels",
-    "errors_of",
-    "integration_type_not_lower_case",
-    "interval_default_not_cron",
-    "interval_setting",
-    "interval_setting_missing",
-    "is_active_not_bool",
-    "is_deployment_host",
-    "is_interval_label",
-    "match_option",
-    "multi_default_shape",
-    "normalise_integration_type",
-    "normalise_url",
-    "number_default_not_number",
-    "option_values",
-    "options_missing",
-    "parse_bool",
-    "parse_json_document",
-    "parse_number",
-    "production_host",
-    "required_missing",
-    "required_not_bool",
-    "setting_type",
-    "setting_type_odd",
-    "settings_null",
-    "split_multi",
-    "unknown_category",
-    "unwrap",
-    "url_missing_for_type",
-    "url_not_usable",
-    "url_production_host",
-    "warnings_of",
-]
+from emulator.findings import Finding, json_path, json_type_name, show_value
+from emulator.spec.model import normalise_integration_type, normalise_url
+from emulator.spec.rules import RULES, Context, SpecView
 
 
 @dataclass
@@ -129,14 +30,15 @@ class CheckedSpec:
     target_url: str | None
     tick_url: str | None
     settings: list[dict[str, Any]]
-    findings: list[Finding]
 
 
 def errors_of(findings: Iterable[Finding]) -> list[Finding]:
+    """The errors among `findings`, in order."""
     return [f for f in findings if f.severity == "error"]
 
 
 def warnings_of(findings: Iterable[Finding]) -> list[Finding]:
+    """The warnings among `findings`, in order."""
     return [f for f in findings if f.severity == "warning"]
 
 
@@ -158,7 +60,7 @@ def unwrap(raw: dict[str, Any]) -> tuple[Any, str]:
 
 
 # ---------------------------------------------------------------------------------------
-# Structural validation (pydantic, in spec_schema): the few errors
+# Structural validation (pydantic, in spec.schema): the errors nothing installs past
 
 
 _TYPES_HINT = 'Set "integration_type" to one of "interval", "modifier" or "output".'
@@ -168,7 +70,7 @@ _LABEL_HINT = 'Give every setting a non-empty "label": Telex sends values and fi
 def _structural_findings(root: dict[str, Any], prefix: str) -> list[Finding]:
     # Imported here: pydantic is a quarter of the emulator's import time and memory, and
     # a server that only relays messages never checks a spec (bench/startup.py).
-    from emulator.spec_schema import structural_errors
+    from emulator.spec.schema import structural_errors
 
     return [_structural_finding(root, prefix, e) for e in structural_errors(root)]
 
@@ -223,10 +125,11 @@ def _type_hint(root: dict[str, Any]) -> str:
 # Entry point
 
 
-def check_spec(raw: Any) -> tuple[CheckedSpec | None, list[Finding]]:
-    """Lint a decoded document: the spec is None iff there is at least one error."""
+def check_spec(raw: Any, context: Context = "check") -> tuple[CheckedSpec | None, list[Finding]]:
+    """Lint a decoded document for `context` ("check": as Telex would take it; "install":
+    as the emulator installs it). The spec is None iff it cannot be installed at all."""
     try:
-        return _check(raw)
+        return _check(raw, context)
     except Exception:  # never raise on hostile input; the tests assert this never fires
         finding = Finding(
             "error",
@@ -237,7 +140,7 @@ def check_spec(raw: Any) -> tuple[CheckedSpec | None, list[Finding]]:
         return None, [finding]
 
 
-def _check(raw: Any) -> tuple[CheckedSpec | None, list[Finding]]:
+def _check(raw: Any, context: Context) -> tuple[CheckedSpec | None, list[Finding]]:
     if not isinstance(raw, dict):
         what = f"the integration JSON must be an object, got {json_type_name(raw)}"
         return None, [
@@ -253,9 +156,11 @@ def _check(raw: Any) -> tuple[CheckedSpec | None, list[Finding]]:
         for i, s in items
         if isinstance(s, dict) and isinstance(s.get("label"), str) and s["label"].strip()
     ]
-    spec = SpecView(root, prefix, normalise_integration_type(root.get("integration_type")), usable)
-    findings = _structural_findings(root, prefix) + [f for rule in RULES for f in rule(spec)]
-    if errors_of(findings) or spec.integration_type is None:
+    integration_type = normalise_integration_type(root.get("integration_type"))
+    spec = SpecView(root, prefix, integration_type, usable, context)
+    structural = _structural_findings(root, prefix)
+    findings = structural + [f for rule in RULES for f in rule(spec)]
+    if structural or spec.integration_type is None:
         return None, findings
     checked = CheckedSpec(
         root=root,
@@ -265,7 +170,6 @@ def _check(raw: Any) -> tuple[CheckedSpec | None, list[Finding]]:
         target_url=normalise_url(root.get("target_url")),
         tick_url=normalise_url(root.get("tick_url")),
         settings=[s for _, s in usable],
-        findings=findings,
     )
     return checked, findings
 

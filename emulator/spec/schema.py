@@ -1,8 +1,8 @@
 """The structure an integration JSON must have to load at all, as pydantic models.
 
 Only what Telex itself cannot do without is checked here (a known `integration_type`,
-settings that are objects with a label); everything else is a lint rule (spec_rules).
-Unknown keys are kept, never rejected. Imported lazily by `specs`.
+settings that are objects with a label); everything else is a lint rule (spec.rules).
+Unknown keys are kept, never rejected. Imported lazily by `spec.check`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from emulator.spec_model import normalise_integration_type
+from emulator.spec.model import normalise_integration_type
 
 
 class _SettingModel(BaseModel):

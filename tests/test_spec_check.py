@@ -1,4 +1,4 @@
-"""The integration JSON linter: interface, each rule, paths, and hostile documents."""
+"""The integration JSON checker: interface, each rule, paths, contexts, hostile documents."""
 
 from __future__ import annotations
 
@@ -10,20 +10,18 @@ from typing import Any
 
 import pytest
 
-from emulator import findings, spec_rules, specs
-from emulator.specs import (
-    RULES,
-    CheckedSpec,
-    Finding,
-    check_spec,
-    errors_of,
+from emulator.findings import Finding
+from emulator.json_document import parse_json_document
+from emulator.spec import check as spec_check
+from emulator.spec.check import CheckedSpec, check_spec, errors_of, warnings_of
+from emulator.spec.model import (
     interval_setting,
     is_interval_label,
     normalise_url,
-    parse_json_document,
+    production_host,
     setting_type,
-    warnings_of,
 )
+from emulator.spec.rules import RULES, Context
 
 INTERNAL = "internal error"
 
@@ -64,8 +62,8 @@ def messages(doc: Any) -> list[str]:
     return [f.message for f in check_spec(doc)[1]]
 
 
-def only_warning(doc: Any, path: str) -> Finding:
-    spec, findings = check_spec(doc)
+def only_warning(doc: Any, path: str, context: Context = "check") -> Finding:
+    spec, findings = check_spec(doc, context)
     assert spec is not None, findings
     found = [f for f in findings if f.path == path]
     assert len(found) == 1, findings
@@ -77,6 +75,7 @@ def only_warning(doc: Any, path: str) -> Finding:
 def only_error(doc: Any, path: str) -> Finding:
     spec, findings = check_spec(doc)
     assert spec is None
+    assert check_spec(doc, "install")[0] is None  # nothing installs past a structural error
     found = [f for f in errors_of(findings) if f.path == path]
     assert len(found) == 1, findings
     assert found[0].hint
@@ -92,7 +91,6 @@ def test_clean_spec_has_no_findings(kind: str) -> None:
 
     assert findings == []
     assert isinstance(spec, CheckedSpec)
-    assert spec.findings == []
     assert spec.integration_type == kind
 
 
@@ -253,7 +251,7 @@ def test_normalise_url(value: object, expected: str | None) -> None:
     ],
 )
 def test_production_host(url: str, host: str | None) -> None:
-    assert specs.production_host(url) == host
+    assert production_host(url) == host
 
 
 # --- parse_json_document ----------------------------------------------------------------
@@ -505,7 +503,7 @@ def test_required_and_default_missing() -> None:
 
     assert [f.message for f in check_spec(doc)[1]] == [
         'setting "x" has no required; sent as false',
-        'setting "x" has no default; it is sent without one until a value is set',
+        'setting "x" has no default; sent as "" until a value is set',
     ]
 
 
@@ -641,6 +639,23 @@ def test_interval_setting_on_a_modifier_is_just_text() -> None:
     assert check_spec(doc)[1] == []
 
 
+CANNOT_CALL = "Telex cannot call this integration as published"
+
+
+def uncallable(doc: Any, path: str) -> tuple[Finding, Finding]:
+    """The finding at `path` as `check` sees it (an error, and the spec still installs)
+    and as an install sees it (a warning with the override hint)."""
+    spec, findings = check_spec(doc, "check")
+    assert spec is not None, findings
+    [error] = [f for f in findings if f.path == path]
+    assert error.severity == "error", findings
+    assert "Publish the integration's http(s) endpoint" in error.hint
+    warning = only_warning(doc, path, "install")
+    assert "override it for this integration" in warning.hint
+    assert warning.message == error.message  # one rule, the severity set by the context
+    return error, warning
+
+
 @pytest.mark.parametrize(
     ("value", "says"),
     [
@@ -653,24 +668,26 @@ def test_interval_setting_on_a_modifier_is_just_text() -> None:
     ],
 )
 def test_modifier_target_url_unusable(value: object, says: str) -> None:
-    finding = only_warning(clean(target_url=value), "$.data.target_url")
+    error, _ = uncallable(clean(target_url=value), "$.data.target_url")
 
-    assert says in finding.message
-    assert finding.message.endswith("the modifier is skipped")
+    assert says in error.message
+    assert error.message.endswith(f"{CANNOT_CALL} (the modifier is skipped)")
 
 
 @pytest.mark.parametrize("value", ["", "  ", None])
 def test_modifier_without_target_url(value: object) -> None:
-    finding = only_warning(clean(target_url=value), "$.data.target_url")
+    error, _ = uncallable(clean(target_url=value), "$.data.target_url")
 
-    assert finding.message == "target_url is missing or empty: the modifier is skipped"
+    assert error.message == (
+        f"target_url is missing or empty: {CANNOT_CALL} (the modifier is skipped)"
+    )
 
 
 def test_output_without_target_url() -> None:
     doc = clean("output")
     del doc["data"]["target_url"]
 
-    assert "receives no messages" in only_warning(doc, "$.data.target_url").message
+    assert "receives no messages" in uncallable(doc, "$.data.target_url")[0].message
 
 
 def test_interval_with_empty_target_url_is_normal() -> None:
@@ -678,17 +695,26 @@ def test_interval_with_empty_target_url_is_normal() -> None:
     assert check_spec(clean("interval", target_url=""))[1] == []
 
 
+def test_interval_target_url_unusable_is_only_a_warning() -> None:
+    # An interval needs only its tick_url: Telex can still tick it.
+    doc = clean("interval", target_url="#")
+
+    for context in ("check", "install"):
+        finding = only_warning(doc, "$.data.target_url", context)
+        assert CANNOT_CALL not in finding.message
+
+
 def test_interval_without_tick_url_cannot_tick() -> None:
     doc = clean("interval")
     del doc["data"]["tick_url"]
 
-    assert "cannot tick" in only_warning(doc, "$.data.tick_url").message
+    assert "cannot tick" in uncallable(doc, "$.data.tick_url")[0].message
 
 
 def test_interval_tick_url_placeholder() -> None:
     doc = clean("interval", tick_url='<expr:f"{base_url}/tick">')
 
-    assert "computed at run time" in only_warning(doc, "$.data.tick_url").message
+    assert "computed at run time" in uncallable(doc, "$.data.tick_url")[0].message
 
 
 def test_tick_url_of_a_modifier_is_ignored() -> None:
@@ -853,40 +879,37 @@ def test_the_safety_net_turns_a_bug_into_an_error(monkeypatch: pytest.MonkeyPatc
     def broken(spec: Any) -> Any:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(specs, "RULES", [broken])
+    monkeypatch.setattr(spec_check, "RULES", [broken])
     spec, [finding] = check_spec(clean())
 
     assert spec is None
     assert INTERNAL in finding.message
 
 
-# --- the split into spec_model / spec_rules / specs ---------------------------------------
+# --- the package ------------------------------------------------------------------------
 
-PUBLIC_BEFORE_THE_SPLIT = """
-CATEGORIES CHOICE_TYPES CheckedSpec Finding INTEGRATION_TYPES MULTI_TYPES
-PRODUCTION_HOST_MARKERS RULES Rule SETTING_TYPES Severity app_name_missing check_spec
-checkbox_default_not_bool default_missing default_not_in_options duplicate_labels errors_of
-integration_type_not_lower_case interval_default_not_cron interval_setting
-interval_setting_missing is_active_not_bool is_deployment_host is_interval_label match_option
-multi_default_shape normalise_integration_type normalise_url number_default_not_number
-option_values options_missing parse_bool parse_json_document parse_number production_host
-required_missing required_not_bool setting_type setting_type_odd settings_null split_multi
-unknown_category unwrap url_missing_for_type url_not_usable url_production_host warnings_of
-""".split()
+SPEC_MODULES = ["model", "schema", "rules", "check", "values", "loader"]
 
 
-def test_the_public_interface_survives_the_split() -> None:
-    assert sorted(specs.__all__) == sorted(PUBLIC_BEFORE_THE_SPLIT)
-    assert all(hasattr(specs, name) for name in specs.__all__)
-    assert specs.RULES is spec_rules.RULES
-    assert specs.Finding is findings.Finding
-    assert {rule.__name__ for rule in RULES} <= set(specs.__all__)
+@pytest.mark.parametrize("module", SPEC_MODULES)
+def test_each_spec_module_imports_first_without_a_cycle(module: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", f"import emulator.spec.{module}"], capture_output=True
+    )
+    assert done.returncode == 0, done.stderr.decode()
 
 
-def test_spec_rules_and_spec_model_import_first_without_a_cycle() -> None:
-    for module in ("emulator.spec_rules", "emulator.spec_model"):
-        done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True)
-        assert done.returncode == 0, done.stderr.decode()
+def test_the_spec_package_re_exports_nothing() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, emulator.spec as p; print(json.dumps(sorted(vars(p))))",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert [n for n in json.loads(done.stdout) if not n.startswith("_")] == []
 
 
 # --- strict JSON when reading a fetched document -----------------------------------------

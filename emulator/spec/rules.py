@@ -1,24 +1,26 @@
-"""The linter's warning rules: each a small generator named after the quirk it reports.
+"""The linter's rules: each a small generator named after the quirk it reports.
 
-A rule reads a `SpecView` (the root, its JSON path prefix, the normalised type and the
-settings that are usable objects) and yields warnings with a path and a fix hint. Errors
-are not found here: `emulator.specs` finds the few structural ones with pydantic.
+A rule reads a `SpecView` (the root, its JSON path prefix, the normalised type, the
+settings that are usable objects, and the context) and yields findings with a path and a
+fix hint. Nearly all are warnings; a URL Telex cannot call is an error in the "check"
+context only. The structural errors are found with pydantic, in `spec.check`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from emulator import cron
 from emulator.findings import Finding, json_path, json_type_name, list_names, show_value
-from emulator.spec_model import (
+from emulator.spec.model import (
     CATEGORIES,
     CHOICE_TYPES,
     MULTI_TYPES,
     SETTING_TYPES,
+    empty_value,
     interval_setting,
     is_deployment_host,
     is_interval_label,
@@ -32,6 +34,10 @@ from emulator.spec_model import (
     split_multi,
 )
 
+Context = Literal["check", "install"]
+"""Why a spec is linted: "check" says what Telex would make of it as published; "install"
+loads it into the emulator, where a URL can still be overridden."""
+
 
 @dataclass(frozen=True)
 class SpecView:
@@ -41,6 +47,7 @@ class SpecView:
     prefix: str
     integration_type: str | None
     items: list[tuple[int, dict[str, Any]]]  # settings that are objects, with their index
+    context: Context = "check"
 
     def path(self, *parts: str | int) -> str:
         return json_path(self.prefix, *parts)
@@ -187,7 +194,7 @@ def default_missing(spec: SpecView) -> Iterator[Finding]:
         yield _warn(
             spec.item_path(index),
             f"setting {show_value(item['label'])} has no default; "
-            "it is sent without one until a value is set",
+            f"sent as {show_value(empty_value(item))} until a value is set",
             'Add a "default" (e.g. "" for text).',
         )
 
@@ -315,6 +322,13 @@ def _url_fields(spec: SpecView) -> list[str]:
     return ["target_url", "tick_url"] if spec.integration_type == "interval" else ["target_url"]
 
 
+def _called_url(spec: SpecView) -> str | None:
+    """The URL Telex must call for this type to do anything (an interval's target is optional)."""
+    return {"modifier": "target_url", "output": "target_url", "interval": "tick_url"}.get(
+        spec.integration_type or ""
+    )
+
+
 def _url_consequence(spec: SpecView, field: str) -> str:
     if field == "tick_url":
         return "the interval cannot tick"
@@ -323,35 +337,40 @@ def _url_consequence(spec: SpecView, field: str) -> str:
     )
 
 
-_URL_HINT = (
+_OVERRIDE_HINT = (
     "Set it to the integration's endpoint, or override it for this integration "
     "(PUT …/integrations/custom/{id} with target_url/tick_url)."
 )
+_PUBLISH_HINT = (
+    "Publish the integration's http(s) endpoint here. To try the integration first, install "
+    "it in the emulator and override the URL (PUT …/integrations/custom/{id})."
+)
 
 
-def url_not_usable(spec: SpecView) -> Iterator[Finding]:
+def url_not_callable(spec: SpecView) -> Iterator[Finding]:
+    """A URL that is missing or not http(s). For the URL the type needs, Telex cannot call
+    the integration as published: an error to `check`, a warning to an install."""
+    called = _called_url(spec)
     for field in _url_fields(spec):
         value = spec.root.get(field)
-        if value is None or (isinstance(value, str) and not value.strip()) or normalise_url(value):
-            continue
-        if isinstance(value, str) and value.strip().startswith("<expr:"):
+        blank = value is None or (isinstance(value, str) and not value.strip())
+        if (blank and field != called) or normalise_url(value):
+            continue  # an interval's unused target_url is normal (the docs' template)
+        if blank:
+            what = "is missing or empty"
+        elif isinstance(value, str) and value.strip().startswith("<expr:"):
             what = "is a value computed at run time by the integration's server"
         else:
             what = f"{show_value(value)} is not an http(s) URL"
-        yield _warn(spec.path(field), f"{field} {what}: {_url_consequence(spec, field)}", _URL_HINT)
-
-
-def url_missing_for_type(spec: SpecView) -> Iterator[Finding]:
-    needed = {"modifier": "target_url", "output": "target_url", "interval": "tick_url"}.get(
-        spec.integration_type or ""
-    )
-    value = spec.root.get(needed) if needed else None
-    if needed and (value is None or (isinstance(value, str) and not value.strip())):
-        yield _warn(
-            spec.path(needed),
-            f"{needed} is missing or empty: {_url_consequence(spec, needed)}",
-            _URL_HINT,
-        )
+        consequence = _url_consequence(spec, field)
+        if field != called:
+            yield _warn(spec.path(field), f"{field} {what}: {consequence}", _OVERRIDE_HINT)
+            continue
+        message = f"{field} {what}: Telex cannot call this integration as published ({consequence})"
+        if spec.context == "check":
+            yield Finding("error", spec.path(field), message, _PUBLISH_HINT)
+        else:
+            yield _warn(spec.path(field), message, _OVERRIDE_HINT)
 
 
 def url_production_host(spec: SpecView) -> Iterator[Finding]:
@@ -388,7 +407,6 @@ RULES: list[Rule] = [
     default_not_in_options,
     interval_setting_missing,
     interval_default_not_cron,
-    url_not_usable,
-    url_missing_for_type,
+    url_not_callable,
     url_production_host,
 ]
