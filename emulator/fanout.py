@@ -177,12 +177,13 @@ class Fanout:
         self._active_cache: dict[str, tuple[float, list[ActiveIntegration]]] = {}
         self._active_generation = 0
         self._active_reads: dict[str, asyncio.Future[list[ActiveIntegration]]] = {}
-        integrations.on_change(self._forget_active)
+        integrations.on_change(self.forget_active)
         self._writer: GroupWriter[_Write, dict[str, Any] | None] = GroupWriter(
             self._write, tasks, "fanout: store messages and deliveries"
         )
 
-    async def _forget_active(self) -> None:
+    async def forget_active(self) -> None:
+        """Drop the cached routes: the integrations of some channel changed."""
         self._active_generation += 1
         self._active_cache.clear()
         self._active_reads.clear()  # reads in flight may predate the change

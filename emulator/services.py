@@ -40,3 +40,11 @@ class Services:
     async def drain(self) -> None:
         """Wait for every in-flight delivery, tick and callback."""
         await self.tasks.drain()
+
+    async def reset(self) -> None:
+        """POST /-/reset: finish in-flight work, empty the database, then drop everything
+        read from it (scheduler jobs, cached channel routes) as after any other change."""
+        await self.drain()
+        await self.db.reset()
+        await self.scheduler.reconcile()
+        await self.fanout.forget_active()

@@ -349,3 +349,19 @@ async def test_reset_leaves_nothing_to_fire(emulator: Emulator, start_stub) -> N
     assert (await advance(emulator, 3600))["ticks"] == []
     assert len(stub.bodies("/tick")) == 1
     assert await emulator.call("GET", "/-/schedule", status=200) == []
+
+
+async def test_reset_removes_the_real_clock_jobs(
+    config: Config, make_emulator: Any, start_stub: Any
+) -> None:
+    real = await make_emulator(replace(config, clock_mode="real"))
+    stub = await start_stub(kind="interval", settings=[EVERY_5])
+    _, integration_id, channel_id = await setup_pair(real, stub)
+    assert real.services.scheduler.job(integration_id, channel_id) is not None
+
+    await real.call("POST", "/-/reset", status=200)
+
+    # A job left behind would fire every five minutes and log "no active pair".
+    assert real.services.scheduler.job_count() == 0
+    assert real.services.scheduler.job(integration_id, channel_id) is None
+    assert await real.call("GET", "/-/schedule", status=200) == []

@@ -21,9 +21,7 @@ async def ready(request: web.Request) -> web.Response:
 
 
 async def reset(request: web.Request) -> web.Response:
-    s = services(request)
-    await s.drain()
-    await s.db.reset()
+    await services(request).reset()
     return plain_json({"status": "reset"})
 
 
