@@ -1,4 +1,4 @@
-"""The running emulator's collaborators, built once per app by `services_ctx`."""
+"""The running emulator's services, built once per app by `app.services_ctx`."""
 
 from __future__ import annotations
 
@@ -48,3 +48,37 @@ class Services:
         await self.db.reset()
         await self.scheduler.reconcile()
         await self.fanout.forget_active()
+
+
+def build_services(
+    config: Config,
+    clock: RealClock | VirtualClock,
+    db: Database,
+    outbound: OutboundClient,
+    hub: EventHub,
+    tasks: TaskTracker,
+) -> Services:
+    """Wire the services over already-open resources; nothing starts here."""
+    deliveries = DeliveryLog(db, hub)
+    messages = MessageStore(db, hub, clock, config)
+    integrations = IntegrationService(db, outbound, deliveries, hub, tasks, config, clock)
+    fanout = Fanout(messages, integrations, outbound, deliveries, hub, tasks, config, clock)
+    ticks = TickService(db, integrations, outbound, deliveries, hub, tasks, config, clock)
+    scheduler = Scheduler(db, integrations, ticks, config, clock)
+    integrations.on_change(scheduler.reconcile)
+    return Services(
+        config=config,
+        clock=clock,
+        db=db,
+        outbound=outbound,
+        hub=hub,
+        tasks=tasks,
+        deliveries=deliveries,
+        directory=Directory(db, config, clock),
+        integrations=integrations,
+        messages=messages,
+        fanout=fanout,
+        ticks=ticks,
+        returns=ReturnService(db, messages, fanout, hub, config, clock),
+        scheduler=scheduler,
+    )
