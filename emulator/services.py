@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from emulator.clock import RealClock, VirtualClock
 from emulator.config import Config
 from emulator.db.database import Database
-from emulator.deliveries import DeliveryLog
+from emulator.delivery.fanout import Fanout
+from emulator.delivery.log import DeliveryLog
+from emulator.delivery.messages import MessageStore
 from emulator.directory import Directory
-from emulator.fanout import Fanout
 from emulator.hub import EventHub
 from emulator.integrations import IntegrationService
-from emulator.messages import MessageStore
 from emulator.outbound import OutboundClient
-from emulator.returns import ReturnService
-from emulator.scheduling import Scheduler
 from emulator.tasks import TaskTracker
-from emulator.ticks import TickService
+from emulator.ticks.driver import Scheduler
+from emulator.ticks.firing import TickService
+from emulator.ticks.returns import ReturnService
 
 
 @dataclass
@@ -59,12 +59,12 @@ def build_services(
     tasks: TaskTracker,
 ) -> Services:
     """Wire the services over already-open resources; nothing starts here."""
-    deliveries = DeliveryLog(db, hub)
-    messages = MessageStore(db, hub, clock, config)
+    messages = MessageStore(db, hub)
+    deliveries = DeliveryLog(db, messages, hub, tasks)
     integrations = IntegrationService(db, outbound, deliveries, hub, tasks, config, clock)
-    fanout = Fanout(messages, integrations, outbound, deliveries, hub, tasks, config, clock)
+    fanout = Fanout(messages, integrations, outbound, deliveries, tasks, config, clock)
     ticks = TickService(db, integrations, outbound, deliveries, hub, tasks, config, clock)
-    scheduler = Scheduler(db, integrations, ticks, config, clock)
+    scheduler = Scheduler(db, integrations, ticks, clock)
     integrations.on_change(scheduler.reconcile)
     return Services(
         config=config,
@@ -79,6 +79,6 @@ def build_services(
         messages=messages,
         fanout=fanout,
         ticks=ticks,
-        returns=ReturnService(db, messages, fanout, hub, config, clock),
+        returns=ReturnService(db, messages, fanout, hub, tasks, config, clock),
         scheduler=scheduler,
     )

@@ -9,12 +9,8 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from emulator import cron
-from emulator.scheduling import (
-    CroniterTrigger,
-    catch_up_time,
-    latest_at_or_before,
-    next_fire_at,
-)
+from emulator.cron import catch_up_time, latest_at_or_before, next_fire_at
+from emulator.ticks.driver import CroniterTrigger
 
 T0 = datetime(2025, 1, 1, 0, 0, tzinfo=UTC)  # a Wednesday
 

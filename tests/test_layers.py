@@ -12,8 +12,7 @@ LAYERS: list[set[str]] = [
     {"errors", "config", "clock", "cron", "findings", "json_document", "specs", "spec_model", "spec_schema", "spec_rules",
      "setting_values", "payloads", "urls", "masking"},
     {"db", "outbound", "hub", "tasks", "batching", "shapes"},
-    {"deliveries", "directory", "integrations", "messages", "fanout", "ticks", "returns",
-     "scheduling", "checking"},
+    {"directory", "integrations", "delivery", "ticks", "checking"},
     {"services", "keys", "web"},
     {"app", "server", "cli", "demo", "testing", "pytest_plugin", "__main__"},
 ]  # fmt: skip

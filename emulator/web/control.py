@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from emulator.errors import Conflict, ValidationFailed, problem
-from emulator.returns import CORRELATIONS
+from emulator.errors import ValidationFailed, problem
 from emulator.shapes import iso
+from emulator.ticks.returns import CORRELATIONS
 from emulator.web.api import services
 from emulator.web.envelope import json_object, plain_json, query_int
 
@@ -85,11 +85,7 @@ async def clock(request: web.Request) -> web.Response:
 async def advance_clock(request: web.Request) -> web.Response:
     """{seconds} or {until}: fire every due tick in time order, then answer them."""
     s = services(request)
-    if s.clock.mode != "virtual":
-        raise Conflict(
-            "the clock is real and cannot be moved; start the emulator with --clock virtual "
-            "to advance time by hand, or use POST /-/ticks to tick now"
-        )
+    s.scheduler.require_virtual()  # before the body: a real clock never moves
     body = await json_object(request)
     unknown = sorted(set(body) - {"seconds", "until"})
     if unknown:

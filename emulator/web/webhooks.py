@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from emulator.returns import Received
+from emulator.ticks.return_bodies import Received
 from emulator.web.api import services
 from emulator.web.envelope import dumps, read_body
 
