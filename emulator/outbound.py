@@ -29,6 +29,11 @@ class OutboundResult:
     error: str | None  # why no answer came: timeout, refused, reset...
     timed_out: bool = False
 
+    @classmethod
+    def not_sent(cls, body: Any) -> OutboundResult:
+        """A request that was never made (no usable URL): logged, with its body."""
+        return cls("", json.dumps(body), None, b"", False, 0.0, None)
+
     @property
     def ok(self) -> bool:
         return self.error is None and self.status_code is not None and 200 <= self.status_code < 300

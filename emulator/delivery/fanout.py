@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -214,7 +214,7 @@ class Fanout:
         started = self._clock.now()
         body = self._body(modifier, row, text)
         if not modifier.target_url:
-            result = OutboundResult("", json.dumps(body), None, b"", False, 0.0, None)
+            result = OutboundResult.not_sent(body)
             outcome, reason, replacement = (
                 "skipped",
                 f"{_missing_url(modifier)}; {UNCHANGED}",
@@ -227,18 +227,31 @@ class Fanout:
             outcome, reason, replacement = modifier_verdict(
                 result, self._config.accept_error_status
             )
-        delivery = delivery_row(
+        delivery = self._delivery(result, "modifier", started, modifier, row, outcome, reason)
+        return _Hop(outcome, reason, replacement, result, delivery)
+
+    def _delivery(
+        self,
+        result: OutboundResult,
+        kind: str,
+        started: datetime,
+        active: ActiveIntegration,
+        row: models.Message,
+        outcome: str | None,
+        reason: str | None,
+    ) -> dict[str, Any]:
+        """The delivery row of one request about a message."""
+        return delivery_row(
             result,
-            kind="modifier",
+            kind=kind,
             started_at=started,
             log_limit_bytes=self._config.max_response_log_bytes,
             outcome=outcome,
             reason=reason,
-            integration_id=modifier.integration_id,
+            integration_id=active.integration_id,
             channel_id=row.channel_id,
             message_id=row.id,
         )
-        return _Hop(outcome, reason, replacement, result, delivery)
 
     def _body(self, active: ActiveIntegration, row: models.Message, text: str) -> dict[str, Any]:
         return payloads.message_body(
@@ -280,23 +293,14 @@ class Fanout:
         started = self._clock.now()
         body = self._body(active, row, text)
         if url is None:
-            result = OutboundResult("", json.dumps(body), None, b"", False, 0.0, None)
+            result = OutboundResult.not_sent(body)
             outcome, reason = "skipped", why_not
         else:
             result = await self._outbound.post_json(url, body, self._config.output_timeout_s)
-            outcome, reason = None, None  # any 2xx is ok (delivery_row' default)
-        delivery = delivery_row(
-            result,
-            kind=kind,
-            started_at=started,
-            log_limit_bytes=self._config.max_response_log_bytes,
-            outcome=outcome,
-            reason=reason,
-            integration_id=active.integration_id,
-            channel_id=row.channel_id,
-            message_id=row.id,
+            outcome, reason = None, None  # any 2xx is ok (delivery_row's default)
+        await self._deliveries.record(
+            [self._delivery(result, kind, started, active, row, outcome, reason)]
         )
-        await self._deliveries.record([delivery])
 
 
 def _points_at_telex(url: str, config: Config) -> bool:

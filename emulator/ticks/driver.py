@@ -206,10 +206,11 @@ class Scheduler:
         self._jobs.clear()
 
     async def reconcile(self) -> None:
-        """Rebuild the schedule after an install, settings or activation change.
+        """Rebuild the schedule after an install, settings or activation change, and
+        after POST /-/reset.
 
         Real clock: the APScheduler jobs, now. Virtual clock: the list of pairs, at the
-        next advance. (Rows deleted behind the services' back, e.g. by POST /-/reset,
+        next advance. (Rows changed behind the services' back, e.g. by another process,
         cannot fire from a stale list: a tick is claimed against its activation first.)
         """
         self._pairs_cache = None
