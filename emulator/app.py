@@ -1,4 +1,8 @@
-"""The composition root: builds the services and mounts the routes. Only wires."""
+"""The composition root: one cleanup context per resource, then the routes. Only wires.
+
+aiohttp enters the contexts in list order and exits the ones it entered in reverse, also
+when a later one fails to start: nothing opened before a failure is left open.
+"""
 
 from __future__ import annotations
 
@@ -9,69 +13,89 @@ from aiohttp import web
 from emulator.clock import make_clock
 from emulator.config import Config
 from emulator.db.database import Database
-from emulator.deliveries import DeliveryLog
-from emulator.directory import Directory
-from emulator.fanout import Fanout
 from emulator.hub import EventHub
-from emulator.integrations import IntegrationService
-from emulator.keys import config_key, services_key
-from emulator.messages import MessageStore
+from emulator.keys import (
+    config_key,
+    database_key,
+    hub_key,
+    outbound_key,
+    services_key,
+    tasks_key,
+)
 from emulator.outbound import OutboundClient
-from emulator.returns import ReturnService
-from emulator.scheduling import Scheduler
-from emulator.services import Services
+from emulator.services import build_services
 from emulator.tasks import TaskTracker
-from emulator.ticks import TickService
 from emulator.web.routes import mount_routes
 
 
-async def services_ctx(app: web.Application) -> AsyncIterator[None]:
-    config = app[config_key]
-    clock = make_clock(config.clock_mode)
-    db = Database(config.db_path)
-    await db.start()
-    outbound = OutboundClient(read_limit_bytes=config.max_response_log_bytes * 16)
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    db = Database(app[config_key].db_path)
+    try:
+        await db.start()
+        app[database_key] = db
+        yield
+    finally:
+        await db.close()
+
+
+async def outbound_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Responses are logged truncated; modifier replies are read whole up to this bound.
+    outbound = OutboundClient(read_limit_bytes=app[config_key].max_response_log_bytes * 16)
     await outbound.start()
-    hub = EventHub()
-    tasks = TaskTracker()
-    deliveries = DeliveryLog(db, hub)
-    messages = MessageStore(db, hub, clock, config)
-    integrations = IntegrationService(db, outbound, deliveries, hub, tasks, config, clock)
-    fanout = Fanout(messages, integrations, outbound, deliveries, hub, tasks, config, clock)
-    ticks = TickService(db, integrations, outbound, deliveries, hub, tasks, config, clock)
-    scheduler = Scheduler(db, integrations, ticks, config, clock)
-    integrations.on_change(scheduler.reconcile)
-    app[services_key] = Services(
-        config=config,
-        clock=clock,
-        db=db,
-        outbound=outbound,
-        hub=hub,
-        tasks=tasks,
-        deliveries=deliveries,
-        directory=Directory(db, config, clock),
-        integrations=integrations,
-        messages=messages,
-        fanout=fanout,
-        ticks=ticks,
-        returns=ReturnService(db, messages, fanout, hub, config, clock),
-        scheduler=scheduler,
-    )
-    await scheduler.start()
+    app[outbound_key] = outbound
     try:
         yield
     finally:
-        # Reverse order of start: stop producing work, finish it, then close resources.
-        await scheduler.stop()
-        hub.close()
-        await tasks.aclose()
         await outbound.close()
-        await db.close()
+
+
+async def tasks_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Background work; exits before the client and database it uses are closed."""
+    tasks = TaskTracker()
+    app[tasks_key] = tasks
+    try:
+        yield
+    finally:
+        await tasks.aclose()
+
+
+async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
+    hub = EventHub()
+    app[hub_key] = hub
+    try:
+        yield
+    finally:
+        hub.close()
+
+
+async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The services over the resources above; the scheduler starts in its own context."""
+    config = app[config_key]
+    app[services_key] = build_services(
+        config,
+        make_clock(config.clock_mode),
+        app[database_key],
+        app[outbound_key],
+        app[hub_key],
+        app[tasks_key],
+    )
+    yield
+
+
+async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+    scheduler = app[services_key].scheduler
+    try:
+        await scheduler.start()
+        yield
+    finally:
+        await scheduler.stop()  # first out: no tick starts while the rest closes
 
 
 def create_app(config: Config) -> web.Application:
     app = web.Application(client_max_size=config.max_body_bytes)
     app[config_key] = config
-    app.cleanup_ctx.append(services_ctx)
+    app.cleanup_ctx.extend(
+        [database_ctx, outbound_ctx, tasks_ctx, hub_ctx, services_ctx, scheduler_ctx]
+    )
     mount_routes(app)
     return app

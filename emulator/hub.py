@@ -22,8 +22,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from itertools import islice
 from time import monotonic, time_ns
 from typing import Any
@@ -42,7 +41,6 @@ EVENT_TYPES = (
 class Event:
     type: str
     data: dict[str, Any]
-    at: datetime = field(default_factory=lambda: datetime.now(UTC))
     id: int = 0  # set by the hub: one more than the previous event's
 
 

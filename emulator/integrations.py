@@ -14,7 +14,7 @@ from emulator.clock import Clock
 from emulator.config import Config
 from emulator.db import models
 from emulator.db.database import Database
-from emulator.deliveries import DeliveryLog, delivery_row
+from emulator.delivery.log import DeliveryLog, delivery_row
 from emulator.directory import Directory
 from emulator.errors import BadRequest, NotFound, ValidationFailed, problem
 from emulator.hub import EventHub

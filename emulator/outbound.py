@@ -29,6 +29,11 @@ class OutboundResult:
     error: str | None  # why no answer came: timeout, refused, reset...
     timed_out: bool = False
 
+    @classmethod
+    def not_sent(cls, body: Any) -> OutboundResult:
+        """A request that was never made (no usable URL): logged, with its body."""
+        return cls("", json.dumps(body), None, b"", False, 0.0, None)
+
     @property
     def ok(self) -> bool:
         return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
@@ -88,7 +93,7 @@ class OutboundClient:
                     headers={"Content-Type": "application/json"},
                     allow_redirects=False,
                 ) as response:
-                    data, truncated = await self._read_bounded(response)
+                    data, truncated = await read_bounded(response.content, self.read_limit_bytes)
                     return OutboundResult(
                         url, payload, response.status, data, truncated, _ms(started), None
                     )
@@ -105,21 +110,6 @@ class OutboundClient:
             )
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             return OutboundResult(url, payload, None, b"", False, _ms(started), describe(exc, url))
-
-    async def _read_bounded(self, response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
-        # read(n) returns what has arrived so far (one chunk, often 64 KiB): loop to the end.
-        chunks: list[bytes] = []
-        size = 0
-        while size <= self.read_limit_bytes:
-            chunk = await response.content.read(self.read_limit_bytes + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        if len(data) > self.read_limit_bytes:
-            return data[: self.read_limit_bytes], True
-        return data, False
 
     async def get_document(self, url: str, timeout_s: float, max_bytes: int) -> bytes:
         """GET a JSON document (an integration spec) of at most `max_bytes`, decompressed.
@@ -149,8 +139,8 @@ class OutboundClient:
                     declared = response.content_length  # compressed size, when compressed
                     if declared is not None and declared > max_bytes:
                         raise FetchError(too_large)  # before reading a byte of the body
-                    data = await read_at_most(response, max_bytes)
-                    if data is None:
+                    data, over = await read_bounded(response.content, max_bytes)
+                    if over:
                         raise FetchError(too_large)
                     return data
         except TimeoutError as exc:
@@ -173,22 +163,27 @@ class OutboundClient:
             raise FetchError(f"GET {shown} failed: {fetch_failure(exc, shown)}") from exc
 
 
-async def read_at_most(response: aiohttp.ClientResponse, max_bytes: int) -> bytes | None:
-    """The whole (decompressed) body, or None as soon as it passes `max_bytes`.
+async def read_bounded(stream: aiohttp.StreamReader, limit: int) -> tuple[bytes, bool]:
+    """Up to `limit` bytes of a body, and whether more came: the one bounded reader, for
+    every inbound request body and every outbound response.
 
-    `content.read(n)` returns whatever has arrived (often 64 KiB), so loop. aiohttp
-    (>= 3.13.3) inflates gzip/deflate in bounded steps and pauses the socket while its
-    buffer is full, so a gzip bomb is stopped here after about `max_bytes` of output.
+    `read(n)` answers with whatever has arrived (often one 64 KiB chunk), not n bytes, so
+    loop. It stops one byte past `limit` and never reads the rest. aiohttp (>= 3.13.3)
+    inflates gzip/deflate in bounded steps and pauses the socket while its buffer is
+    full, so a gzip bomb is stopped here after about `limit` bytes of output.
     """
     chunks: list[bytes] = []
     size = 0
-    while size <= max_bytes:
-        chunk = await response.content.read(max_bytes + 1 - size)
+    while size <= limit:
+        chunk = await stream.read(limit + 1 - size)
         if not chunk:
-            return b"".join(chunks)
+            break
         chunks.append(chunk)
         size += len(chunk)
-    return None
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    if size > limit:
+        return data[:limit], True
+    return data, False
 
 
 def fetch_failure(exc: BaseException, shown: str) -> str:

@@ -1,4 +1,4 @@
-"""The running emulator's collaborators, built once per app by `services_ctx`."""
+"""The running emulator's services, built once per app by `app.services_ctx`."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from emulator.clock import RealClock, VirtualClock
 from emulator.config import Config
 from emulator.db.database import Database
-from emulator.deliveries import DeliveryLog
+from emulator.delivery.fanout import Fanout
+from emulator.delivery.log import DeliveryLog
+from emulator.delivery.messages import MessageStore
 from emulator.directory import Directory
-from emulator.fanout import Fanout
 from emulator.hub import EventHub
 from emulator.integrations import IntegrationService
-from emulator.messages import MessageStore
 from emulator.outbound import OutboundClient
-from emulator.returns import ReturnService
-from emulator.scheduling import Scheduler
 from emulator.tasks import TaskTracker
-from emulator.ticks import TickService
+from emulator.ticks.driver import Scheduler
+from emulator.ticks.firing import TickService
+from emulator.ticks.returns import ReturnService
 
 
 @dataclass
@@ -40,3 +40,45 @@ class Services:
     async def drain(self) -> None:
         """Wait for every in-flight delivery, tick and callback."""
         await self.tasks.drain()
+
+    async def reset(self) -> None:
+        """POST /-/reset: finish in-flight work, empty the database, then drop everything
+        read from it (scheduler jobs, cached channel routes) as after any other change."""
+        await self.drain()
+        await self.db.reset()
+        await self.scheduler.reconcile()
+        await self.fanout.forget_active()
+
+
+def build_services(
+    config: Config,
+    clock: RealClock | VirtualClock,
+    db: Database,
+    outbound: OutboundClient,
+    hub: EventHub,
+    tasks: TaskTracker,
+) -> Services:
+    """Wire the services over already-open resources; nothing starts here."""
+    messages = MessageStore(db, hub)
+    deliveries = DeliveryLog(db, messages, hub, tasks)
+    integrations = IntegrationService(db, outbound, deliveries, hub, tasks, config, clock)
+    fanout = Fanout(messages, integrations, outbound, deliveries, tasks, config, clock)
+    ticks = TickService(db, integrations, outbound, deliveries, hub, tasks, config, clock)
+    scheduler = Scheduler(db, integrations, ticks, clock)
+    integrations.on_change(scheduler.reconcile)
+    return Services(
+        config=config,
+        clock=clock,
+        db=db,
+        outbound=outbound,
+        hub=hub,
+        tasks=tasks,
+        deliveries=deliveries,
+        directory=Directory(db, config, clock),
+        integrations=integrations,
+        messages=messages,
+        fanout=fanout,
+        ticks=ticks,
+        returns=ReturnService(db, messages, fanout, hub, tasks, config, clock),
+        scheduler=scheduler,
+    )

@@ -9,7 +9,7 @@ import pytest
 from emulator.clock import RealClock, VirtualClock, make_clock
 from emulator.config import Config
 from emulator.errors import ValidationFailed
-from emulator.scheduling import advance_target, parse_until
+from emulator.ticks.driver import advance_target, parse_until
 from tests.conftest import Emulator, replace
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

@@ -9,12 +9,9 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from emulator import cron
-from emulator.scheduling import (
-    CroniterTrigger,
-    catch_up_time,
-    latest_at_or_before,
-    next_fire_at,
-)
+from emulator.cron import catch_up_time, latest_at_or_before, next_fire_at
+from emulator.errors import ValidationFailed
+from emulator.ticks.driver import CroniterTrigger
 
 T0 = datetime(2025, 1, 1, 0, 0, tzinfo=UTC)  # a Wednesday
 
@@ -142,3 +139,42 @@ def test_next_fire_at_never_repeats_the_last_tick() -> None:
     assert next_fire_at("*/5 * * * *", T0 - timedelta(hours=1), T0) == T0 + timedelta(minutes=5)
     ahead = T0 + timedelta(hours=1)
     assert next_fire_at("*/5 * * * *", ahead, T0) == ahead + timedelta(minutes=5)
+
+
+def _pair_interval(pair: tuple[str, str | None]) -> str | None:
+    return pair[1]
+
+
+PAIRS = [("a", "*/5 * * * *"), ("b", "0 * * * *"), ("c", None), ("d", "@hourly"), ("e", "")]
+
+
+@pytest.mark.parametrize(
+    ("start_min", "end_min", "expected"),
+    [
+        (0, 0, {}),  # (start, end] is empty
+        (0, 4, {}),
+        (0, 5, {5: ["a"]}),
+        (4, 10, {5: ["a"], 10: ["a"]}),
+        (55, 60, {60: ["a", "b"]}),  # one instant, both pairs, in input order
+        (59, 61, {60: ["a", "b"]}),
+    ],
+)
+def test_merge_fire_times_table(start_min: int, end_min: int, expected: dict) -> None:
+    plan = cron.merge_fire_times(
+        PAIRS,
+        _pair_interval,
+        T0 + timedelta(minutes=start_min),
+        T0 + timedelta(minutes=end_min),
+        limit=100,
+    )
+    assert {
+        int((at - T0).total_seconds() // 60): [name for name, _ in due] for at, due in plan.items()
+    } == expected
+    assert list(plan) == sorted(plan)
+
+
+def test_merge_fire_times_refuses_more_than_the_limit() -> None:
+    with pytest.raises(ValidationFailed, match="more than 3 ticks"):
+        cron.merge_fire_times(PAIRS, _pair_interval, T0, T0 + timedelta(minutes=20), limit=3)
+    # exactly the limit is fine: four five-minute ticks in (0, 20]
+    assert len(cron.merge_fire_times(PAIRS, _pair_interval, T0, T0 + timedelta(minutes=20), 4)) == 4

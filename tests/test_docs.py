@@ -51,3 +51,49 @@ def test_readme_opens_with_the_two_commands() -> None:
     assert block.split() == ["scripts/demo", "scripts/test"]
     for script in block.split():
         assert (ROOT / script).stat().st_mode & 0o111, f"{script} is not executable"
+
+
+ARCHITECTURE = (Path(__file__).resolve().parents[1] / "docs" / "architecture.md").read_text()
+
+
+def emulator_classes() -> dict[str, type]:
+    """Every class defined in an emulator module, by name."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import emulator
+
+    found: dict[str, type] = {}
+    for info in pkgutil.walk_packages(emulator.__path__, "emulator."):
+        if info.name.endswith(("__main__", "pytest_plugin")):
+            continue
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and value.__module__ == info.name:
+                found[name] = value
+    return found
+
+
+def test_architecture_names_only_code_that_exists() -> None:
+    """docs/architecture.md lists the functions each flow passes through: keep it true."""
+    import importlib
+
+    from emulator.hub import EVENT_TYPES
+
+    missing = []
+    for module, name in re.findall(r"`([a-z_]+(?:/[a-z_]+)?)\.([A-Za-z_]+)", ARCHITECTURE):
+        if name == "py" or module == "aiohttp" or f"{module}.{name}" in EVENT_TYPES:
+            continue  # a file name, a library, an event type
+        try:
+            found = importlib.import_module("emulator." + module.replace("/", "."))
+        except ImportError:
+            missing.append(f"{module} (no module emulator/{module}.py)")
+            continue
+        if not hasattr(found, name):
+            missing.append(f"{module}.{name}")
+    classes = emulator_classes()
+    for owner, name in re.findall(r"`([A-Z][A-Za-z]+)\.([a-z_]+)", ARCHITECTURE):
+        if owner not in classes or not hasattr(classes[owner], name):
+            missing.append(f"{owner}.{name}")
+    assert missing == []

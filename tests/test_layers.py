@@ -12,8 +12,7 @@ LAYERS: list[set[str]] = [
     {"errors", "config", "clock", "cron", "findings", "json_document", "spec", "payloads", "urls",
      "masking"},
     {"db", "outbound", "hub", "tasks", "batching", "shapes"},
-    {"deliveries", "directory", "integrations", "messages", "fanout", "ticks", "returns",
-     "scheduling"},
+    {"directory", "integrations", "delivery", "ticks"},
     {"services", "keys", "web"},
     {"app", "server", "cli", "demo", "testing", "pytest_plugin", "__main__"},
 ]  # fmt: skip

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from emulator.config import Config
-from emulator.returns import Received, body_problems, parse
+from emulator.ticks.return_bodies import Received, body_problems, parse
 from tests import stubs
 from tests.conftest import Emulator, replace
 

@@ -13,10 +13,10 @@ from sqlalchemy import select, update
 
 from emulator import cron
 from emulator.config import Config
+from emulator.cron import latest_at_or_before, merge_fire_times
 from emulator.db import models
 from emulator.errors import ValidationFailed
 from emulator.integrations import ActiveIntegration
-from emulator.scheduling import latest_at_or_before, merge_fire_times
 from tests import stubs
 from tests.conftest import Emulator, replace
 
@@ -331,14 +331,17 @@ def test_merge_fire_times_groups_instants_and_bounds_the_work() -> None:
             display_name=None,
         )
 
+    def interval_of(active: ActiveIntegration) -> str | None:
+        return active.interval
+
     start = datetime(2025, 1, 1, tzinfo=UTC)
     pairs = [pair("a", "*/5 * * * *"), pair("b", "0 * * * *"), pair("c", None), pair("d", "")]
-    plan = merge_fire_times(pairs, start, start + timedelta(hours=1), limit=100)
+    plan = merge_fire_times(pairs, interval_of, start, start + timedelta(hours=1), limit=100)
     assert list(plan) == sorted(plan)
     assert len(plan) == 12
     assert [p.integration_id for p in plan[start + timedelta(hours=1)]] == ["a", "b"]
     with pytest.raises(ValidationFailed, match="more than 5 ticks"):
-        merge_fire_times(pairs, start, start + timedelta(hours=1), limit=5)
+        merge_fire_times(pairs, interval_of, start, start + timedelta(hours=1), limit=5)
 
 
 async def test_reset_leaves_nothing_to_fire(emulator: Emulator, start_stub) -> None:
@@ -349,3 +352,19 @@ async def test_reset_leaves_nothing_to_fire(emulator: Emulator, start_stub) -> N
     assert (await advance(emulator, 3600))["ticks"] == []
     assert len(stub.bodies("/tick")) == 1
     assert await emulator.call("GET", "/-/schedule", status=200) == []
+
+
+async def test_reset_removes_the_real_clock_jobs(
+    config: Config, make_emulator: Any, start_stub: Any
+) -> None:
+    real = await make_emulator(replace(config, clock_mode="real"))
+    stub = await start_stub(kind="interval", settings=[EVERY_5])
+    _, integration_id, channel_id = await setup_pair(real, stub)
+    assert real.services.scheduler.job(integration_id, channel_id) is not None
+
+    await real.call("POST", "/-/reset", status=200)
+
+    # A job left behind would fire every five minutes and log "no active pair".
+    assert real.services.scheduler.job_count() == 0
+    assert real.services.scheduler.job(integration_id, channel_id) is None
+    assert await real.call("GET", "/-/schedule", status=200) == []

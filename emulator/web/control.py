@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
-from emulator.errors import Conflict, ValidationFailed, problem
-from emulator.returns import CORRELATIONS
+from emulator.errors import ValidationFailed, problem
 from emulator.shapes import iso
+from emulator.ticks.returns import CORRELATIONS
 from emulator.web.api import services
 from emulator.web.envelope import json_object, plain_json, query_int
 
@@ -21,9 +23,7 @@ async def ready(request: web.Request) -> web.Response:
 
 
 async def reset(request: web.Request) -> web.Response:
-    s = services(request)
-    await s.drain()
-    await s.db.reset()
+    await services(request).reset()
     return plain_json({"status": "reset"})
 
 
@@ -41,14 +41,17 @@ async def check(request: web.Request) -> web.Response:
     return plain_json(result.as_dict())
 
 
+def log_query(request: web.Request, max_limit: int) -> dict[str, Any]:
+    """The filters (every non-empty parameter), limit and offset of a log listing."""
+    return {
+        "filters": {key: value for key, value in request.query.items() if value},
+        "limit": query_int(request, "limit", default=100, maximum=max_limit),
+        "offset": query_int(request, "offset", default=0, maximum=10**9),
+    }
+
+
 async def deliveries(request: web.Request) -> web.Response:
-    filters = {key: value for key, value in request.query.items() if value}
-    rows = await services(request).deliveries.list(
-        filters=filters,
-        limit=query_int(request, "limit", default=100, maximum=1000),
-        offset=query_int(request, "offset", default=0, maximum=10**9),
-    )
-    return plain_json(rows)
+    return plain_json(await services(request).deliveries.list(**log_query(request, 1000)))
 
 
 async def tick_now(request: web.Request) -> web.Response:
@@ -69,13 +72,7 @@ async def tick_now(request: web.Request) -> web.Response:
 
 
 async def ticks(request: web.Request) -> web.Response:
-    filters = {key: value for key, value in request.query.items() if value}
-    rows = await services(request).ticks.list(
-        filters=filters,
-        limit=query_int(request, "limit", default=100, maximum=100_000),
-        offset=query_int(request, "offset", default=0, maximum=10**9),
-    )
-    return plain_json(rows)
+    return plain_json(await services(request).ticks.list(**log_query(request, 100_000)))
 
 
 async def schedule(request: web.Request) -> web.Response:
@@ -90,11 +87,7 @@ async def clock(request: web.Request) -> web.Response:
 async def advance_clock(request: web.Request) -> web.Response:
     """{seconds} or {until}: fire every due tick in time order, then answer them."""
     s = services(request)
-    if s.clock.mode != "virtual":
-        raise Conflict(
-            "the clock is real and cannot be moved; start the emulator with --clock virtual "
-            "to advance time by hand, or use POST /-/ticks to tick now"
-        )
+    s.scheduler.require_virtual()  # before the body: a real clock never moves
     body = await json_object(request)
     unknown = sorted(set(body) - {"seconds", "until"})
     if unknown:
@@ -110,16 +103,11 @@ async def advance_clock(request: web.Request) -> web.Response:
 
 async def returns(request: web.Request) -> web.Response:
     """Every body received on a webhook path, with its verdict and correlation."""
-    filters = {key: value for key, value in request.query.items() if value}
-    correlation = filters.get("correlation")
+    query = log_query(request, 100_000)
+    correlation = query["filters"].get("correlation")
     if correlation and correlation not in CORRELATIONS:
         raise ValidationFailed(
             "unknown correlation",
             [problem("correlation", f"got {correlation!r}", "use matched, late or orphan")],
         )
-    rows = await services(request).returns.list(
-        filters=filters,
-        limit=query_int(request, "limit", default=100, maximum=100_000),
-        offset=query_int(request, "offset", default=0, maximum=10**9),
-    )
-    return plain_json(rows)
+    return plain_json(await services(request).returns.list(**query))

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from emulator.errors import BadRequest, EmulatorError, PayloadTooLarge
 from emulator.keys import config_key
+from emulator.outbound import read_bounded
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -82,21 +83,15 @@ async def api_key_guard(request: web.Request, handler: Handler) -> web.StreamRes
 MAX_BODY_NESTING = 256  # json.dumps and SQLite JSON stay far from recursion limits
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
-    """The whole body, or PayloadTooLarge; read(n) returns one chunk, so loop."""
+async def read_body(request: web.Request, limit: int) -> tuple[bytes, bool]:
+    """The whole request body, or (b"", True) when it is over `limit` bytes.
+
+    A declared Content-Length over the limit is refused before a byte is read.
+    """
     if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge(
-            f"request body is {request.content_length} bytes; the limit is {limit} "
-            "(--max-body-bytes)"
-        )
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await request.content.read(limit + 1 - size):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"request body is over the {limit}-byte limit (--max-body-bytes)")
-    return b"".join(chunks)
+        return b"", True
+    raw, too_large = await read_bounded(request.content, limit)
+    return (b"", True) if too_large else (raw, False)
 
 
 def too_deep(value: Any, limit: int) -> bool:
@@ -114,7 +109,10 @@ def too_deep(value: Any, limit: int) -> bool:
 
 async def json_body(request: web.Request) -> Any:
     """The request's JSON body; BadRequest/PayloadTooLarge with a hint otherwise."""
-    raw = await read_body(request, request.config_dict[config_key].max_body_bytes)
+    limit = request.config_dict[config_key].max_body_bytes
+    raw, too_large = await read_body(request, limit)
+    if too_large:
+        raise PayloadTooLarge(f"request body is over the {limit}-byte limit (--max-body-bytes)")
     if not raw.strip():
         raise BadRequest("the request body is empty; send a JSON object")
     try:

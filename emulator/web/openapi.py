@@ -17,10 +17,10 @@ from typing import Any
 from aiohttp import web
 
 from emulator import __version__
-from emulator.deliveries import DELIVERY_KINDS, OUTCOMES
+from emulator.delivery.log import DELIVERY_KINDS, OUTCOMES
 from emulator.hub import EVENT_TYPES
-from emulator.returns import CORRELATIONS
-from emulator.ticks import TICK_OUTCOMES, TRIGGERS
+from emulator.ticks.firing import TICK_OUTCOMES, TRIGGERS
+from emulator.ticks.returns import CORRELATIONS
 from emulator.web.envelope import plain_json
 from emulator.web.openapi_schemas import (
     ID,

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.deliveries import DELIVERY_KINDS, OUTCOMES
+from emulator.delivery.log import DELIVERY_KINDS, OUTCOMES
+from emulator.delivery.messages import MAX_CONTENT_CHARS
 from emulator.directory import MAX_NAME_CHARS
-from emulator.messages import MAX_CONTENT_CHARS
-from emulator.returns import CORRELATIONS
 from emulator.spec.model import INTEGRATION_TYPES
-from emulator.ticks import TICK_OUTCOMES, TRIGGERS
+from emulator.ticks.firing import TICK_OUTCOMES, TRIGGERS
+from emulator.ticks.returns import CORRELATIONS
 
 Schema = dict[str, Any]
 

@@ -8,21 +8,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from emulator.returns import Received
+from emulator.ticks.return_bodies import Received
 from emulator.web.api import services
-from emulator.web.envelope import dumps
+from emulator.web.envelope import dumps, read_body
 
 ACCEPTED = 202
-
-
-async def _read_bounded(request: web.Request, limit: int) -> tuple[bytes, bool]:
-    """The body, up to `limit` bytes; (b"", True) when it is longer."""
-    if request.content_length is not None and request.content_length > limit:
-        return b"", True
-    raw = await request.content.read(limit + 1)
-    if len(raw) > limit:
-        return b"", True
-    return raw, False
 
 
 def _answer(verdict: dict) -> web.Response:
@@ -32,7 +22,7 @@ def _answer(verdict: dict) -> web.Response:
 async def receive(request: web.Request) -> web.Response:
     """POST /v1/webhooks/{id}, /v1/return/{id}, /api/v1/return/{id}, /webhooks/feed/{id}."""
     s = services(request)
-    raw, too_large = await _read_bounded(request, s.config.max_body_bytes)
+    raw, too_large = await read_body(request, s.config.max_body_bytes)
     received = Received(
         channel_id=request.match_info["channel_id"],
         path=request.path,

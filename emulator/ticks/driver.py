@@ -29,10 +29,8 @@ resumes no earlier than the newest `last_tick_for`.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,66 +40,21 @@ from apscheduler.job import Job
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
-from croniter import croniter
 from sqlalchemy import func, select
 
 from emulator import cron
 from emulator.clock import RealClock, VirtualClock
-from emulator.config import Config
 from emulator.db import models
 from emulator.db.database import Database
 from emulator.errors import Conflict, NotFound, ValidationFailed, problem
 from emulator.integrations import ActiveIntegration, IntegrationService
 from emulator.shapes import iso
-from emulator.ticks import TickService
+from emulator.ticks.firing import TickService
 
 log = logging.getLogger(__name__)
 
 MISFIRE_GRACE_S = 300  # a job woken this late (a blocked loop) still fires, once
 MAX_TICKS_PER_ADVANCE = 200_000  # a year of `* * * * *` on one pair is 525,600
-
-
-# -- pure cron helpers -------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=4096)
-def _validation_error(expr: str) -> str | None:
-    """cron.validation_error, remembered: 10,000 pairs share a handful of crontabs."""
-    return cron.validation_error(expr)
-
-
-def _is_valid(expr: str | None) -> bool:
-    return bool(expr) and _validation_error(expr or "") is None
-
-
-def latest_at_or_before(expr: str, at: datetime) -> datetime:
-    """The latest fire time of `expr` that is <= `at`."""
-    at = at if at.tzinfo else at.replace(tzinfo=UTC)
-    previous = croniter(expr, at).get_prev(datetime)
-    following = cron.next_after(expr, previous)
-    return following if following <= at else previous
-
-
-def catch_up_time(
-    expr: str, last_tick_for: datetime | None, since: datetime | None, now: datetime
-) -> datetime | None:
-    """The one coalesced tick to fire at start for a pair, or None.
-
-    `last_tick_for` is the scheduled time of the pair's last scheduled tick; `since`
-    (its activation time) counts when it never ticked. Every fire time in
-    (last, now] was missed; only the latest one fires.
-    """
-    after = last_tick_for or since
-    if after is None:
-        return None
-    missed = latest_at_or_before(expr, now)
-    return missed if missed > after else None
-
-
-def next_fire_at(expr: str, last_tick_for: datetime | None, now: datetime) -> datetime:
-    """The next scheduled time: after now, and after the last one that fired."""
-    after = max(now, last_tick_for) if last_tick_for is not None else now
-    return cron.next_after(expr, after)
 
 
 class CroniterTrigger(BaseTrigger):
@@ -114,7 +67,7 @@ class CroniterTrigger(BaseTrigger):
     __slots__ = ("expr", "not_before")
 
     def __init__(self, expr: str, not_before: datetime | None = None) -> None:
-        reason = _validation_error(expr) if isinstance(expr, str) else "not a crontab"
+        reason = cron.validation_error(expr)
         if reason is not None:
             raise ValueError(reason)
         self.expr = expr
@@ -185,35 +138,6 @@ def advance_target(now: datetime, seconds: Any = None, until: Any = None) -> dat
     return target
 
 
-def merge_fire_times(
-    pairs: Iterable[ActiveIntegration], start: datetime, end: datetime, limit: int
-) -> dict[datetime, list[ActiveIntegration]]:
-    """Instant -> the pairs due then, for fire times in (start, end]. Raises over `limit`."""
-    by_expr: dict[str, list[ActiveIntegration]] = defaultdict(list)
-    for pair in pairs:
-        if pair.interval:
-            by_expr[pair.interval].append(pair)
-    by_expr = {expr: group for expr, group in by_expr.items() if _is_valid(expr)}
-    plan: dict[datetime, list[ActiveIntegration]] = defaultdict(list)
-    count = 0
-    for expr, group in by_expr.items():
-        for at in cron.fire_times(expr, start, end):
-            plan[at].extend(group)
-            count += len(group)
-            if count > limit:
-                raise ValidationFailed(
-                    f"advancing that far would fire more than {limit} ticks",
-                    [
-                        problem(
-                            "seconds",
-                            f"over {limit} ticks are due before {iso(end)}",
-                            "advance in smaller steps",
-                        )
-                    ],
-                )
-    return dict(sorted(plan.items()))
-
-
 # -- the scheduler -----------------------------------------------------------------------
 
 
@@ -231,32 +155,36 @@ class Scheduler:
         db: Database,
         integrations: IntegrationService,
         ticks: TickService,
-        config: Config,
         clock: RealClock | VirtualClock,
     ) -> None:
         self._db = db
         self._integrations = integrations
         self._ticks = ticks
-        self._config = config
         self._clock = clock
+        # The one "is the clock virtual" check: a virtual clock is moved by advance().
+        self._virtual = clock if isinstance(clock, VirtualClock) else None
         self._apscheduler: AsyncIOScheduler | None = None
         self._jobs: dict[str, str] = {}  # job id -> crontab it was built with
         self._pairs_cache: list[ActiveIntegration] | None = None  # virtual clock
         self._reconcile_lock = asyncio.Lock()
         self._advance_lock = asyncio.Lock()
-        self.running = False
 
-    @property
-    def virtual(self) -> bool:
-        return isinstance(self._clock, VirtualClock)
+    def require_virtual(self) -> VirtualClock:
+        """The virtual clock, or Conflict: a real clock cannot be moved."""
+        if self._virtual is None:
+            raise Conflict(
+                "the clock is real and cannot be moved; start the emulator with "
+                "--clock virtual to advance time by hand, or use POST /-/ticks to tick now"
+            )
+        return self._virtual
 
     async def start(self) -> None:
         """Resume the virtual clock, fire missed ticks once, build the jobs."""
         await self._ticks.abandon_pending()
-        if isinstance(self._clock, VirtualClock):
-            await self._resume_virtual_clock(self._clock)
+        if self._virtual is not None:
+            await self._resume_virtual_clock(self._virtual)
         await self._catch_up()
-        if not self.virtual:
+        if self._virtual is None:
             self._apscheduler = AsyncIOScheduler(
                 timezone=UTC,
                 jobstores={"default": MemoryJobStore()},
@@ -268,22 +196,21 @@ class Scheduler:
                 },
             )
             self._apscheduler.start()
-        self.running = True
         await self.reconcile()
 
     async def stop(self) -> None:
         """Stop firing; running jobs are cancelled."""
-        self.running = False
         if self._apscheduler is not None:
             self._apscheduler.shutdown(wait=False)
             self._apscheduler = None
         self._jobs.clear()
 
     async def reconcile(self) -> None:
-        """Rebuild the schedule after an install, settings or activation change.
+        """Rebuild the schedule after an install, settings or activation change, and
+        after POST /-/reset.
 
         Real clock: the APScheduler jobs, now. Virtual clock: the list of pairs, at the
-        next advance. (Rows deleted behind the services' back, e.g. by POST /-/reset,
+        next advance. (Rows changed behind the services' back, e.g. by another process,
         cannot fire from a stale list: a tick is claimed against its activation first.)
         """
         self._pairs_cache = None
@@ -292,7 +219,7 @@ class Scheduler:
         async with self._reconcile_lock:
             wanted: dict[str, tuple[ActiveIntegration, _PairState]] = {}
             for active, state in await self._pairs():
-                if _is_valid(active.interval):
+                if cron.is_valid(active.interval):
                     wanted[_job_id(active)] = (active, state)
             for job_id in set(self._jobs) - set(wanted):
                 self._apscheduler.remove_job(job_id)
@@ -334,25 +261,22 @@ class Scheduler:
             return
         if active.interval != expr:
             return  # the interval changed; reconcile replaces this job
-        scheduled_for = latest_at_or_before(expr, self._clock.now())
+        scheduled_for = cron.latest_at_or_before(expr, self._clock.now())
         await self._ticks.fire_many([active], scheduled_for, "schedule")
 
     # -- virtual clock -------------------------------------------------------------------
 
     async def advance(self, seconds: Any = None, until: Any = None) -> dict[str, Any]:
         """Move the virtual clock, firing every due tick in time order; answer them."""
-        if not isinstance(self._clock, VirtualClock):
-            raise Conflict(
-                "the clock is real and cannot be moved; start the emulator with "
-                "--clock virtual to advance time by hand, or use POST /-/ticks to tick now"
-            )
-        clock = self._clock
+        clock = self.require_virtual()
         async with self._advance_lock:
             start = clock.now()
             end = advance_target(start, seconds, until)
             if self._pairs_cache is None:
                 self._pairs_cache = await self._integrations.active(integration_type="interval")
-            plan = merge_fire_times(self._pairs_cache, start, end, MAX_TICKS_PER_ADVANCE)
+            plan = cron.merge_fire_times(
+                self._pairs_cache, _interval, start, end, MAX_TICKS_PER_ADVANCE
+            )
             fired: list[dict[str, Any]] = []
             for at, due in plan.items():
                 clock.set(at)
@@ -394,9 +318,9 @@ class Scheduler:
         now = self._clock.now()
         due: dict[datetime, list[ActiveIntegration]] = defaultdict(list)
         for active, state in await self._pairs():
-            if not active.interval or not _is_valid(active.interval):
+            if not active.interval or not cron.is_valid(active.interval):
                 continue
-            at = catch_up_time(active.interval, state.last_tick_for, state.since, now)
+            at = cron.catch_up_time(active.interval, state.last_tick_for, state.since, now)
             if at is not None:
                 due[at].append(active)
         for at in sorted(due):
@@ -412,10 +336,10 @@ class Scheduler:
             upcoming = None
             if active.interval is None:
                 reason = "no interval setting: ticks only on demand (POST /-/ticks)"
-            elif (error := _validation_error(active.interval)) is not None:
+            elif (error := cron.validation_error(active.interval)) is not None:
                 reason = error
             else:
-                upcoming = next_fire_at(active.interval, state.last_tick_for, now)
+                upcoming = cron.next_fire_at(active.interval, state.last_tick_for, now)
             items.append(
                 {
                     "integration_id": active.integration_id,
@@ -430,6 +354,10 @@ class Scheduler:
             )
         items.sort(key=lambda item: (item["next_fire_at"] is None, item["next_fire_at"] or ""))
         return items
+
+
+def _interval(active: ActiveIntegration) -> str | None:
+    return active.interval
 
 
 def _job_id(active: ActiveIntegration) -> str:

@@ -4,9 +4,9 @@
 2. Run the active modifiers one after another, each with `--modifier-timeout` (1 s on
    Telex) and each receiving the previous one's text. Only a 2xx JSON reply with a string
    `message` replaces the text; every other reply keeps it and the hop says why.
-3. Store the message (final content, typed content, trace) and a delivery row per
-   modifier hop in one short write, shared with other messages arriving meanwhile
-   (GroupWriter: SQLite has one writer, so writes are batched, never held across HTTP).
+3. Record the modifier hops' delivery rows with the message (final content, typed
+   content, trace) in the delivery log: one short write, shared with other messages and
+   deliveries arriving meanwhile (group commit; never held across HTTP).
 4. In the background (tracked, so `drain()` can wait), POST the final text concurrently
    to every active output and every active interval that declares a usable `target_url`,
    and log each delivery. `POST …/messages` answers after step 3 and never waits for 4.
@@ -23,112 +23,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
-import json
 import logging
-import re
 import time
 from dataclasses import dataclass
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from emulator import payloads
-from emulator.batching import GroupWriter
 from emulator.clock import Clock
 from emulator.config import Config
 from emulator.db import models
-from emulator.deliveries import DeliveryLog, delivery_values
-from emulator.errors import EmulatorError
-from emulator.findings import json_type_name
-from emulator.hub import EventHub
+from emulator.delivery.log import DeliveryLog, delivery_row
+from emulator.delivery.messages import MessageStore, validate_post
+from emulator.delivery.modifiers import UNCHANGED, modifier_verdict, wire_message
 from emulator.integrations import ActiveIntegration, IntegrationService
-from emulator.messages import MessageStore, validate_post
 from emulator.outbound import OutboundClient, OutboundResult
 from emulator.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
 
-# An opening or closing tag such as <p>, </b>, <br/>, <a href="…">. "a < b" is not one.
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
-_SNIPPET_CHARS = 80
 ACTIVE_CACHE_TTL_S = 1.0
 ACTIVE_CACHE_MAX_CHANNELS = 1000
-_UNCHANGED = "the message passed on unchanged"
-_DELIVERIES = models.Delivery.__table__
-
-
-def wire_message(text: str, message_format: str) -> str:
-    """The `message` Telex sends for `text`: HTML by default (CONTRACT §1.2)."""
-    if message_format == "text" or _TAG.search(text):
-        return text
-    return f"<p>{html.escape(text, quote=False)}</p>"
-
-
-def modifier_verdict(
-    result: OutboundResult, accept_error_status: bool
-) -> tuple[str, str | None, str | None]:
-    """(outcome, reason, replacement) for one modifier reply, by CONTRACT §1.2's rule.
-
-    Only a 2xx JSON object with a string `message` replaces the text; `status: "error"`
-    skips unless `accept_error_status`. replacement is None whenever the text is kept.
-    """
-    if result.timed_out:
-        return "timeout", f"{result.error}; {_UNCHANGED}", None
-    if result.error is not None:
-        return "error", f"{result.error}; {_UNCHANGED}", None
-    status = result.status_code
-    if not result.ok:
-        return "error", f"HTTP {status} (not 2xx){_body_hint(result)}; {_UNCHANGED}", None
-    if result.truncated:
-        return (
-            "skipped",
-            f"HTTP {status} with a reply over {len(result.body)} bytes, too large to read; "
-            + _UNCHANGED,
-            None,
-        )
-    try:
-        reply = result.json()
-    except ValueError:
-        what = "an empty body" if not result.body.strip() else "a body that is not JSON"
-        return "skipped", f"HTTP {status} with {what}{_body_hint(result)}; {_UNCHANGED}", None
-    if not isinstance(reply, dict):
-        kind = json_type_name(reply)
-        return "skipped", f"the JSON reply is {kind}, not an object; {_UNCHANGED}", None
-    if "message" not in reply:
-        keys = ", ".join(sorted(map(str, reply))) or "none"
-        return "skipped", f'the reply has no "message" key (keys: {keys}); {_UNCHANGED}', None
-    message = reply["message"]
-    if not isinstance(message, str):
-        kind = json_type_name(message)
-        return "skipped", f'"message" is {kind}, not a string; {_UNCHANGED}', None
-    reply_status = reply.get("status")
-    if isinstance(reply_status, str) and reply_status.strip().lower() == "error":
-        if not accept_error_status:
-            return (
-                "skipped",
-                f'the reply has status "error" (message {_snippet(message)}); {_UNCHANGED} '
-                "(--accept-error-status would use it)",
-                None,
-            )
-        return "ok", 'the reply has status "error"; used anyway (--accept-error-status)', message
-    return "ok", None, message
-
-
-def _snippet(text: str) -> str:
-    return repr(text if len(text) <= _SNIPPET_CHARS else text[: _SNIPPET_CHARS - 1] + "…")
-
-
-def _body_hint(result: OutboundResult) -> str:
-    text = result.body[: _SNIPPET_CHARS * 4].decode("utf-8", errors="replace").strip()
-    return f": {_snippet(text)}" if text else ""
-
-
-@dataclass
-class _Write:
-    """One item for the group writer: a message (or None) and delivery rows."""
-
-    message: models.Message | None
-    deliveries: list[dict[str, Any]]  # delivery_values
 
 
 @dataclass
@@ -139,7 +55,7 @@ class _Hop:
     reason: str | None
     replacement: str | None
     result: OutboundResult
-    delivery: dict[str, Any]  # delivery_values
+    delivery: dict[str, Any]  # delivery_row values
 
 
 # (integration, delivery kind, URL or None, why no request is made or None)
@@ -160,7 +76,6 @@ class Fanout:
         integrations: IntegrationService,
         outbound: OutboundClient,
         deliveries: DeliveryLog,
-        hub: EventHub,
         tasks: TaskTracker,
         config: Config,
         clock: Clock,
@@ -169,7 +84,6 @@ class Fanout:
         self._integrations = integrations
         self._outbound = outbound
         self._deliveries = deliveries
-        self._hub = hub
         self._tasks = tasks
         self._config = config
         self._clock = clock
@@ -177,12 +91,10 @@ class Fanout:
         self._active_cache: dict[str, tuple[float, list[ActiveIntegration]]] = {}
         self._active_generation = 0
         self._active_reads: dict[str, asyncio.Future[list[ActiveIntegration]]] = {}
-        integrations.on_change(self._forget_active)
-        self._writer: GroupWriter[_Write, dict[str, Any] | None] = GroupWriter(
-            self._write, tasks, "fanout: store messages and deliveries"
-        )
+        integrations.on_change(self.forget_active)
 
-    async def _forget_active(self) -> None:
+    async def forget_active(self) -> None:
+        """Drop the cached routes: the integrations of some channel changed."""
         self._active_generation += 1
         self._active_cache.clear()
         self._active_reads.clear()  # reads in flight may predate the change
@@ -226,14 +138,6 @@ class Fanout:
                 self._active_cache.clear()
             self._active_cache[channel_id] = (read_at, active)
         return active
-
-    async def _write(self, items: list[_Write]) -> list[dict[str, Any] | EmulatorError | None]:
-        """Messages and delivery rows of many sends in one transaction (see GroupWriter)."""
-        messages = [item.message for item in items if item.message is not None]
-        rows = [row for item in items for row in item.deliveries]
-        stored = iter(await self._store.add_many(messages, also=[(_DELIVERIES, r) for r in rows]))
-        self._deliveries.publish(rows)
-        return [next(stored) if item.message is not None else None for item in items]
 
     async def send(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """A person's message from POST …/messages."""
@@ -293,7 +197,7 @@ class Fanout:
         row.content = text if replaced else typed
         row.trace = trace
         # The modifier hops are logged in the message's own write: they happened either way.
-        view = cast(dict[str, Any], await self._writer.submit(_Write(row, hop_rows)))
+        view = await self._deliveries.record(hop_rows, message=row)
 
         plan = [
             step
@@ -310,10 +214,10 @@ class Fanout:
         started = self._clock.now()
         body = self._body(modifier, row, text)
         if not modifier.target_url:
-            result = OutboundResult("", json.dumps(body), None, b"", False, 0.0, None)
+            result = OutboundResult.not_sent(body)
             outcome, reason, replacement = (
                 "skipped",
-                f"{_missing_url(modifier)}; {_UNCHANGED}",
+                f"{_missing_url(modifier)}; {UNCHANGED}",
                 None,
             )
         else:
@@ -323,18 +227,31 @@ class Fanout:
             outcome, reason, replacement = modifier_verdict(
                 result, self._config.accept_error_status
             )
-        delivery = delivery_values(
+        delivery = self._delivery(result, "modifier", started, modifier, row, outcome, reason)
+        return _Hop(outcome, reason, replacement, result, delivery)
+
+    def _delivery(
+        self,
+        result: OutboundResult,
+        kind: str,
+        started: datetime,
+        active: ActiveIntegration,
+        row: models.Message,
+        outcome: str | None,
+        reason: str | None,
+    ) -> dict[str, Any]:
+        """The delivery row of one request about a message."""
+        return delivery_row(
             result,
-            kind="modifier",
+            kind=kind,
             started_at=started,
             log_limit_bytes=self._config.max_response_log_bytes,
             outcome=outcome,
             reason=reason,
-            integration_id=modifier.integration_id,
+            integration_id=active.integration_id,
             channel_id=row.channel_id,
             message_id=row.id,
         )
-        return _Hop(outcome, reason, replacement, result, delivery)
 
     def _body(self, active: ActiveIntegration, row: models.Message, text: str) -> dict[str, Any]:
         return payloads.message_body(
@@ -376,23 +293,14 @@ class Fanout:
         started = self._clock.now()
         body = self._body(active, row, text)
         if url is None:
-            result = OutboundResult("", json.dumps(body), None, b"", False, 0.0, None)
+            result = OutboundResult.not_sent(body)
             outcome, reason = "skipped", why_not
         else:
             result = await self._outbound.post_json(url, body, self._config.output_timeout_s)
-            outcome, reason = None, None  # any 2xx is ok (delivery_values' default)
-        delivery = delivery_values(
-            result,
-            kind=kind,
-            started_at=started,
-            log_limit_bytes=self._config.max_response_log_bytes,
-            outcome=outcome,
-            reason=reason,
-            integration_id=active.integration_id,
-            channel_id=row.channel_id,
-            message_id=row.id,
+            outcome, reason = None, None  # any 2xx is ok (delivery_row's default)
+        await self._deliveries.record(
+            [self._delivery(result, kind, started, active, row, outcome, reason)]
         )
-        self._writer.put(_Write(None, [delivery]))
 
 
 def _points_at_telex(url: str, config: Config) -> bool:

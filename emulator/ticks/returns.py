@@ -1,11 +1,6 @@
 """Bodies integrations POST back to return_url: verdict, tick match, store (CONTRACT §1.5).
 
-Telex answers HTTP 202 even when it rejects a body; the verdict is in the JSON body:
-`{"status": "error", "status_code": 400, "message": "timestamp is not an allowed value,
-event_name is missing, username is missing"}`. Allowed keys are exactly message,
-username, event_name and status; the first three are required; status is free text.
-
-Strict mode (default) posts only valid bodies to the channel; lenient mode posts every
+What a body says and Telex's verdict on it: `return_bodies`. Strict mode (default) posts only valid bodies to the channel; lenient mode posts every
 body it can read, with a visible warning saying what real Telex would have answered.
 Every body received is kept in the returns log with its verdict and correlation: the
 tick it most likely answers (`matched`), one that fired too long before (`late`), or
@@ -20,27 +15,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
-from urllib.parse import parse_qsl
 
 from sqlalchemy import Connection, Select, bindparam, func, select, update
 
-from emulator.batching import gather_turns
+from emulator.batching import GroupWriter
 from emulator.clock import Clock
 from emulator.config import Config
 from emulator.db import models
 from emulator.db.database import Database, insert_rows
+from emulator.delivery.fanout import Fanout
+from emulator.delivery.messages import MessageStore
 from emulator.errors import EmulatorError, NotFound
-from emulator.fanout import Fanout
 from emulator.hub import EventHub
-from emulator.messages import MessageStore
 from emulator.shapes import return_view, spec_root
+from emulator.tasks import TaskTracker
+from emulator.ticks.return_bodies import KNOWN_STATUSES, Parsed, Received, parse, verdict
 
-ALLOWED_KEYS = ("message", "username", "event_name", "status")
-REQUIRED_KEYS = ("event_name", "message", "username")  # Telex lists missing keys A-Z
-KNOWN_STATUSES = ("success", "error", "info", "warning", "failed")
 CORRELATIONS = ("matched", "late", "orphan")
 FALLBACK_USERNAME = "integration"
-GATHER_UP_TO = 500  # bodies a batch stops waiting for more at (it takes all queued)
 _RETURNS = models.Return.__table__
 # A body whose message could not be stored after all: no message, and the 404 verdict.
 _REFUSE = (
@@ -48,40 +40,14 @@ _REFUSE = (
     .where(_RETURNS.c.id == bindparam("return_id"))
     .values(accepted=False, message_id=None, verdict=bindparam("refused_verdict"))
 )
-_JSON_HINT = "send a JSON object with Content-Type: application/json"
-
-
-@dataclass
-class Received:
-    """One request on a webhook path, as the web layer read it."""
-
-    channel_id: str
-    path: str
-    method: str
-    content_type: str | None
-    raw: bytes  # the body, or the query string for the GET variant
-    too_large: bool = False
-    query: dict[str, str] | None = None  # GET variant: the four fields as parameters
-
-
-@dataclass
-class Parsed:
-    """What we could make of a body: the fields (if any), Telex's problems, our notes."""
-
-    fields: dict[str, Any] | None
-    problems: list[str]
-    fatal: str | None = None  # nothing usable: the verdict message
-    notes: list[str] | None = None
 
 
 @dataclass
 class _Pending:
-    """One body waiting for its batch; `answer` is set once it was handled."""
+    """One body waiting for its batch."""
 
     received: Received
     parsed: Parsed
-    answer: dict[str, Any] | None = None
-    error: Exception | None = None
 
 
 @dataclass
@@ -106,97 +72,6 @@ class _Judged:
     stored: list[models.Message | EmulatorError]
 
 
-def verdict(status_code: int, message: str) -> dict[str, Any]:
-    """Telex's answer body; the HTTP status is always 202."""
-    status = "success" if status_code < 400 else "error"
-    return {"status": status, "status_code": status_code, "message": message}
-
-
-def body_problems(body: dict[str, Any]) -> list[str]:
-    """Every problem, in Telex's words and order: unknown keys first, then missing ones."""
-    problems = [f"{key} is not an allowed value" for key in body if key not in ALLOWED_KEYS]
-    for key in REQUIRED_KEYS:
-        value = body.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            problems.append(f"{key} is missing")
-        elif not isinstance(value, str):
-            problems.append(f"{key} must be a string")
-    status = body.get("status")
-    if status is not None and not isinstance(status, str):
-        problems.append("status must be a string")
-    return problems
-
-
-def _looks_like_form(content_type: str | None) -> bool:
-    return bool(content_type) and "form" in (content_type or "").lower()
-
-
-def parse(received: Received, max_body_bytes: int) -> Parsed:
-    """Decode a webhook body into fields plus the problems Telex would report."""
-    if received.too_large:
-        return Parsed(
-            None, [], f"the body is over the {max_body_bytes}-byte limit; send a short message"
-        )
-    if received.query is not None:
-        fields = dict(received.query)
-        return Parsed(fields, body_problems(fields))
-    raw = received.raw
-    if not raw.strip():
-        return Parsed(
-            None,
-            [],
-            "the body is empty; " + _JSON_HINT + ' such as {"message": "...", "username": '
-            '"...", "event_name": "...", "status": "success"}',
-        )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return Parsed(None, [], "the body is not UTF-8 text; " + _JSON_HINT)
-    try:
-        decoded = json.loads(text)
-    except json.JSONDecodeError as exc:
-        if _looks_like_form(received.content_type):
-            form = dict(parse_qsl(text, keep_blank_values=True))
-            if form:
-                return Parsed(
-                    form,
-                    ["the body is form-encoded, not JSON; " + _JSON_HINT],
-                    notes=["read as form fields"],
-                )
-        return Parsed(
-            None,
-            [],
-            f"the body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
-            + _JSON_HINT,
-        )
-    notes: list[str] = []
-    problems: list[str] = []
-    if isinstance(decoded, str):
-        # json.dumps(payload) sent again as JSON, or as a form field: a JSON string.
-        try:
-            inner = json.loads(decoded)
-        except json.JSONDecodeError:
-            inner = None
-        if not isinstance(inner, dict):
-            return Parsed(None, [], "the body is a JSON string, not an object; " + _JSON_HINT)
-        problems.append(
-            "the body is a JSON string holding JSON (encoded twice?); send the object "
-            "itself, e.g. requests.post(url, json=payload), not json=json.dumps(payload)"
-        )
-        notes.append("decoded the JSON string inside the body")
-        decoded = inner
-    if not isinstance(decoded, dict):
-        return Parsed(
-            None, [], f"the body is a JSON {type(decoded).__name__}, not an object; " + _JSON_HINT
-        )
-    if _looks_like_form(received.content_type):
-        problems.append(
-            f"the body is JSON but was sent as {received.content_type}; send it with "
-            "Content-Type: application/json (requests: json=payload, not data=...)"
-        )
-    return Parsed(decoded, problems + body_problems(decoded), notes=notes)
-
-
 class ReturnService:
     def __init__(
         self,
@@ -204,6 +79,7 @@ class ReturnService:
         store: MessageStore,
         fanout: Fanout,
         hub: EventHub,
+        tasks: TaskTracker,
         config: Config,
         clock: Clock,
     ) -> None:
@@ -213,41 +89,20 @@ class ReturnService:
         self._hub = hub
         self._config = config
         self._clock = clock
-        self._queue: list[_Pending] = []
-        self._gate = asyncio.Lock()
+        self._writer: GroupWriter[_Pending, dict[str, Any]] = GroupWriter(
+            self._handle, tasks, "returns: group commit"
+        )
 
     async def receive(self, received: Received) -> dict[str, Any]:
         """Judge, correlate, store and (maybe) post one body; answer Telex's verdict.
 
-        Group commit: bodies arriving together are stored together. Each caller queues
-        its body, then waits its turn at the gate; the first one through takes everything
-        queued so far (its own body included), after letting bodies already on their way
-        join (`gather_turns`), and handles it in up to three short transactions.
+        Group commit: bodies arriving together are handled together (GroupWriter), in
+        up to three short transactions for the whole batch.
         """
-        entry = _Pending(received, parse(received, self._config.max_body_bytes))
-        self._queue.append(entry)
-        async with self._gate:
-            if entry.answer is None and entry.error is None:
-                await gather_turns(self._queue, GATHER_UP_TO)
-                batch, self._queue = self._queue, []
-                try:
-                    await self._handle(batch)
-                except BaseException as exc:  # every body of the batch shares the failure
-                    failure = (
-                        exc
-                        if isinstance(exc, Exception)
-                        else RuntimeError("the batch that held this body was cancelled")
-                    )
-                    for pending in batch:
-                        pending.error = failure
-                    if not isinstance(exc, Exception):
-                        raise
-        if entry.error is not None:
-            raise entry.error
-        assert entry.answer is not None
-        return entry.answer
+        parsed = parse(received, self._config.max_body_bytes)
+        return await self._writer.submit(_Pending(received, parsed))
 
-    async def _handle(self, batch: list[_Pending]) -> None:
+    async def _handle(self, batch: list[_Pending]) -> list[dict[str, Any] | BaseException]:
         now = self._clock.now()
         channel_ids = {entry.received.channel_id for entry in batch}
         store_now = not self._config.fanout_webhook_messages
@@ -298,8 +153,7 @@ class ReturnService:
                 raise result
         if refused:
             await self._db.run_write(lambda connection: connection.execute(_REFUSE, refused))
-        for entry, answer in zip(batch, answers, strict=True):
-            entry.answer = answer
+        return list(answers)
 
     def _judge(
         self,

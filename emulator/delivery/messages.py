@@ -1,14 +1,15 @@
-"""Channel messages: store, list, and (fan-out issue) the modifier chain and outputs."""
+"""Channel messages: validate a post, store rows numbered in order, list them.
+
+Rows are stored inside a caller's write (`insert`, then `published` once it committed):
+the delivery log's group commit, or a batch of return bodies.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
-from emulator.clock import Clock
-from emulator.config import Config
 from emulator.db import models
 from emulator.db.database import Database, Prepared, insert_rows, values_of
 from emulator.directory import Directory
@@ -59,44 +60,15 @@ def validate_post(body: dict[str, Any]) -> tuple[str, str | None, str]:
 class MessageStore:
     """Reads and writes message rows; publishes `message.created`."""
 
-    def __init__(self, db: Database, hub: EventHub, clock: Clock, config: Config) -> None:
+    def __init__(self, db: Database, hub: EventHub) -> None:
         self._db = db
         self._hub = hub
-        self._clock = clock
-        self._config = config
 
     async def require_thread(self, channel_id: str, thread_id: str) -> None:
         """NotFound unless the channel exists and `thread_id` is one of its messages."""
         async with self._db.read() as session:
             await Directory.require_channel(session, channel_id)
             await _require_thread_root(session, channel_id, thread_id)
-
-    async def add(self, row: models.Message) -> dict[str, Any]:
-        (result,) = await self.add_many([row])
-        if isinstance(result, EmulatorError):
-            raise result
-        return result
-
-    async def add_many(
-        self, rows: list[models.Message], also: Sequence[tuple[Table, dict[str, Any]]] = ()
-    ) -> list[dict[str, Any] | EmulatorError]:
-        """Store rows in one short write (group commit); per row its view, or the NotFound
-        that kept it out (unknown channel or thread). Publishes `message.created` for each.
-
-        `also`, (table, every column's value) pairs such as delivery rows, is inserted in
-        the same write; its caller publishes it.
-        """
-        extra: dict[Table, list[dict[str, Any]]] = {}
-        for table, values in also:
-            extra.setdefault(table, []).append(values)
-
-        def work(connection: Connection) -> list[models.Message | EmulatorError]:
-            results = self.insert(connection, rows)
-            for table, values in extra.items():
-                insert_rows(connection, table, values)
-            return results
-
-        return self.published(await self._db.run_write(work))
 
     def insert(
         self, connection: Connection, rows: list[models.Message]
@@ -162,13 +134,6 @@ class MessageStore:
                 await session.scalars(query.order_by(models.Message.seq.desc()).limit(limit))
             ).all()
         return [message_view(row) for row in reversed(rows)]
-
-    async def get(self, message_id: str) -> dict[str, Any]:
-        async with self._db.read() as session:
-            row = await session.get(models.Message, message_id)
-        if row is None:
-            raise NotFound(f"no message with id {message_id!r}")
-        return message_view(row)
 
 
 async def _require_thread_root(session: Any, channel_id: str, thread_id: str) -> None:

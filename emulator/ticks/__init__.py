@@ -1,0 +1,1 @@
+"""Ticks: the scheduler driver (APScheduler or the virtual clock), firing, and returns."""
