@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "emulator"
 
 # Lower layers first. A module may import its own layer and the ones before it.
 LAYERS: list[set[str]] = [
-    {"errors", "config", "clock", "cron", "findings", "json_document", "specs", "spec_model", "spec_schema", "spec_rules",
+    {"errors", "config", "clock", "cron", "findings", "json_document", "a2a", "specs", "spec_model", "spec_schema", "spec_rules",
      "setting_values", "payloads", "urls", "masking"},
     {"db", "outbound", "hub", "tasks", "batching", "shapes"},
     {"deliveries", "directory", "integrations", "messages", "fanout", "ticks", "returns",
