@@ -43,6 +43,8 @@ def delivery_values(
     channel_id: str | None = None,
     message_id: str | None = None,
     tick_id: str | None = None,
+    agent_id: str | None = None,
+    task_id: str | None = None,
 ) -> dict[str, Any]:
     """The columns of one delivery row as plain values (for `insert_rows`, no ORM)."""
     default_outcome, default_reason = outcome_of(result)
@@ -53,6 +55,8 @@ def delivery_values(
         "channel_id": channel_id,
         "message_id": message_id,
         "tick_id": tick_id,
+        "agent_id": agent_id,
+        "task_id": task_id,
         "url": result.url,
         "request_body": mask_request_body(result.request_body),  # secrets never reach the log
         "status_code": result.status_code,

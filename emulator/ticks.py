@@ -297,6 +297,8 @@ def _delivery_values(
         "channel_id": tick.channel_id,
         "message_id": None,
         "tick_id": tick.id,
+        "agent_id": None,
+        "task_id": None,
         "url": result.url,
         "request_body": mask_request_body(result.request_body),  # secrets never reach the log
         "status_code": result.status_code,
