@@ -318,14 +318,15 @@ def _workflow_name(
     name = raw.get("name")
     if isinstance(name, str) and name.strip():
         return name.strip()
+    if name is not None and not isinstance(name, str):
+        return None  # the wrong type is already an error (_wrong_types)
     node_name = node.get("name")
     if isinstance(node_name, str) and node_name.strip():
         what = f"the workflow has no name: using its a2a node's name {show_value(node_name)}"
         out.append(Finding("warning", "$.name", what, 'Add "name": the agent\'s name in Telex.'))
         return node_name.strip()
-    if name is None:  # a wrong type is already reported by _wrong_types
-        what = "the workflow has no name, nor has its a2a node: users could not mention it"
-        out.append(Finding("error", "$.name", what, 'Add "name": the agent\'s name in Telex.'))
+    what = "the workflow has no name, nor has its a2a node: users could not mention it"
+    out.append(Finding("error", "$.name", what, 'Add "name": the agent\'s name in Telex.'))
     return None
 
 

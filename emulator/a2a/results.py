@@ -69,6 +69,9 @@ def _result_kind(
     if kind is None and mode == "lenient" and isinstance(obj.get("type"), str):
         kind = obj["type"]
         warnings.append(_warning(path, f'"type": {show_value(kind)} read as "kind"', _KIND_HINT))
+    if kind is None and "type" in obj:  # A2A 0.1 naming: lenient mode's to read
+        what = 'the result has "type" where A2A 0.2 has "kind" (lenient mode reads it)'
+        return ResultProblem(Finding("error", json_path(path, "type"), what, _KIND_HINT))
     if kind is None:
         kind = _inferred_kind(obj)
         if kind is not None:
@@ -172,6 +175,8 @@ def _normalise_parts(parts: Any, path: str, mode: Mode, warnings: list[Finding])
                 _warning(at, f'"type": {show_value(part["type"])} read as "kind"', _part_hint())
             )
             continue
+        if "type" in part:
+            continue  # A2A 0.1 naming in strict mode: the model reports the missing kind
         inferred = next((k for k in PART_KINDS if k in part), None)
         if inferred is not None:
             part["kind"] = inferred
@@ -198,6 +203,9 @@ def _finding_from(prefix: str, error: Any) -> Finding:
         what = f"a part of unknown kind {show_value(value.get('kind') if isinstance(value, dict) else value)}"
         return Finding("error", path, what, _part_hint())
     if kind == "union_tag_not_found":
+        if isinstance(value, dict) and "type" in value:
+            what = 'a part with "type" where A2A 0.2 has "kind" (lenient mode reads it)'
+            return Finding("error", path, what, _part_hint())
         return Finding("error", path, "a part without a kind", _part_hint())
     wanted = {"string_type": "a string", "list_type": "a list", "model_type": "an object",
               "dict_type": "an object", "bool_type": "true or false", "int_type": "an integer"}  # fmt: skip

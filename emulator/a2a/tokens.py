@@ -15,6 +15,7 @@ import jwt
 
 ALGORITHM = "HS256"
 TOKEN_LIFETIME = timedelta(hours=24)
+MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash
 
 
 class PushUnauthorised(Exception):
@@ -24,7 +25,10 @@ class PushUnauthorised(Exception):
 def issue_push_token(
     hook_id: str, secret: str, now: datetime, lifetime: timedelta = TOKEN_LIFETIME
 ) -> str:
-    """An HS256 JWT for `hook_id`: `sub` the hook id, `iat` now, `exp` now + lifetime."""
+    """An HS256 JWT for `hook_id`: `sub` the hook id, `iat` now, `exp` now + lifetime.
+
+    `secret` must be at least 32 bytes (e.g. `secrets.token_urlsafe(32)`)."""
+    _check_secret(secret)
     issued = int(now.timestamp())
     claims = {"sub": hook_id, "iat": issued, "exp": issued + int(lifetime.total_seconds())}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
@@ -32,6 +36,7 @@ def issue_push_token(
 
 def verify_push_token(token: str, hook_id: str, secret: str, now: datetime) -> None:
     """Raise PushUnauthorised unless `token` is ours, for `hook_id`, and unexpired at `now`."""
+    _check_secret(secret)
     try:
         # PyJWT would check `exp` against the wall clock; we check it against `now` below.
         claims = jwt.decode(
@@ -77,3 +82,11 @@ def authorise_push(
         "no credentials: send Authorization: Bearer <pushNotificationConfig.token> "
         "or X-TELEX-API-KEY: <authentication.credentials>"
     )
+
+
+def _check_secret(secret: str) -> None:
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ValueError(
+            f"the push token secret must be at least {MIN_SECRET_BYTES} bytes "
+            "(generate one with secrets.token_urlsafe(32))"
+        )
