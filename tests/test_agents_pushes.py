@@ -69,7 +69,7 @@ async def test_submitted_task_completed_by_a_push(
 
     answer = await post_push(emulator, hook_path(push), completed(kind=False), headers, 200)
 
-    assert answer["state"] == "completed"
+    assert answer["data"]["state"] == "completed"
     (reply,) = await replies(emulator, agent["direct_channel_id"])
     assert reply["content"] == "Sunny, 31°C"
     assert reply["task_id"] == record["id"]
