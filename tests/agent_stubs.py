@@ -5,7 +5,7 @@ workflow JSON at /workflow.json) and answers JSON-RPC at its card's `url`. The b
 copy Telex's public agents (CONTRACT §3): ping-pong, capitalizer, weather (both versions),
 the streaming example and a community workflow agent. Switches add misbehaviour. Every
 call is recorded; tests wait for calls by count (an asyncio.Condition) and trigger pushes
-with `await stub.push_now()`, never by sleeping.
+with `await stub.push_now()`, never by sleeping. Telex's side of the call is in `a2a_caller.py`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -289,18 +288,6 @@ async def start(aiohttp_server: Any, stub: AgentStub) -> AgentStub:
     server = await aiohttp_server(stub.app(), host="127.0.0.1")
     stub.url = str(server.make_url("")).rstrip("/")
     return stub
-
-
-async def sse_data(response: Any) -> AsyncIterator[str]:
-    """The `data:` payloads of an SSE response body, as they arrive (for tests)."""
-    from emulator.a2a import SseDecoder
-
-    decoder = SseDecoder()
-    async for chunk in response.content.iter_any():
-        for data in decoder.feed(chunk):
-            yield data
-    for data in decoder.close():
-        yield data
 
 
 # -- wire shapes, as the real agents write them ----------------------------------------------
