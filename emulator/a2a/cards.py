@@ -9,7 +9,6 @@ no error, gives an `AgentDescription`. Pure: fetching the card is the caller's j
 from __future__ import annotations
 
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from emulator.a2a.description import (
     CARD_PATH,
@@ -19,6 +18,7 @@ from emulator.a2a.description import (
     Capabilities,
     checked_url,
     errors_in,
+    split_url,
 )
 from emulator.a2a.workflows import describe_workflow
 from emulator.findings import Finding, json_path, json_type_name, show_value
@@ -29,7 +29,8 @@ DocumentKind = Literal["card", "workflow", "integration"]
 def card_url_candidates(url: str) -> list[str]:
     """Where to GET the card for a URL a user gave: itself if it names a card or a .json
     file, else `{base}/.well-known/agent.json` then the 0.3 name `agent-card.json`."""
-    path = urlsplit(url).path
+    parts = split_url(url)
+    path = parts.path if parts is not None else url
     if "/.well-known/" in path or path.endswith(".json"):
         return [url]
     base = url.rstrip("/")
@@ -41,7 +42,9 @@ def card_base_url(card_url: str) -> str:
     for suffix in (CARD_PATH, CARD_PATH_0_3):
         if card_url.endswith(suffix):
             return card_url.removesuffix(suffix)
-    parts = urlsplit(card_url)
+    parts = split_url(card_url)
+    if parts is None:
+        return card_url
     return f"{parts.scheme}://{parts.netloc}"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from emulator.findings import Finding, json_type_name, show_value
 
@@ -69,8 +69,8 @@ def checked_url(url: Any, path: str, out: list[Finding], what: str) -> str | Non
             Finding("error", path, f"{what} must be a string, got {json_type_name(url)}", URL_HINT)
         )
         return None
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+    parts = split_url(url.strip())
+    if parts is None or parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
         message = f"{what} {show_value(url)} is not an http(s) URL"
         out.append(Finding("error", path, message, URL_HINT))
         return None
@@ -78,3 +78,11 @@ def checked_url(url: Any, path: str, out: list[Finding], what: str) -> str | Non
         message = f"{what} points at the agent card, not at the JSON-RPC endpoint"
         out.append(Finding("warning", path, message, URL_HINT))
     return url.strip()
+
+
+def split_url(url: str) -> SplitResult | None:
+    """urlsplit, or None for what it refuses (`http://[::1` raises ValueError)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
