@@ -108,6 +108,14 @@ def test_an_ended_task_with_nothing_to_show_warns() -> None:
     assert "$.result" in warned_at(answer)
 
 
+def test_a_tasks_history_is_kept_as_sent_and_never_fails_the_reply() -> None:
+    echoed = {"role": "user", "parts": [{"type": "text", "text": "hi"}]}  # an A2A 0.1 echo
+    answer = parse_answer(
+        response(task("completed", artifacts=[artifact(text("ok"))], history=[echoed]))
+    )
+    assert (answer.status, texts(answer)) == ("reply", ["ok"])
+
+
 def test_file_and_data_parts_are_read() -> None:
     parts = [
         {
