@@ -53,6 +53,20 @@ class AgentDescription:
             "message/stream" if caps.streaming and not caps.push_notifications else "message/send"
         )
 
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON the API shows (the service adds id, effective rpc_url, channel)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "card_url": self.card_url,
+            "rpc_url": self.rpc_url,
+            "capabilities": self.capabilities.as_dict(),
+            "skills": self.skills,
+            "source": self.source,
+            "method": self.method,
+            "warnings": [w.as_dict() for w in self.warnings],
+        }
+
     @property
     def sends_history(self) -> bool:
         """Workflow-installed agents get the channel history as a data part; card ones not."""
