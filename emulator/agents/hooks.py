@@ -10,9 +10,11 @@ an agent may push a day after it was called, across a restart.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -34,6 +36,18 @@ class Hook:
     organisation_id: str
     channel_id: str
     api_key: str
+    # The push token issued with the call, when this process issued it: checking a Bearer
+    # token against it is a string compare instead of a JWT decode (pushes are hot).
+    token: str | None = None
+    token_expires: datetime | None = None
+
+    def bearer_matches(self, authorization: str | None, now: datetime) -> bool:
+        """Whether `authorization` is `Bearer <the token issued with the call>`, unexpired."""
+        if self.token is None or self.token_expires is None or authorization is None:
+            return False
+        given = authorization.strip().encode()
+        expected = f"Bearer {self.token}".encode()
+        return hmac.compare_digest(given, expected) and now < self.token_expires
 
 
 class PushSigner:

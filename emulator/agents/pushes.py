@@ -95,17 +95,18 @@ class PushReceiver:
             return _answer(
                 404, f"no push hook {push.hook_id!r}: use the pushNotificationConfig.url of a call"
             )
-        try:
-            a2a.authorise_push(
-                authorization=push.authorization,
-                api_key=push.api_key,
-                hook_id=hook.task_id,
-                secret=await self._signer.key(),
-                credentials=hook.api_key,
-                now=received,
-            )
-        except a2a.PushUnauthorised as exc:
-            return await self._refused(hook, push, received, _answer(401, str(exc)))
+        if not hook.bearer_matches(push.authorization, received):
+            try:
+                a2a.authorise_push(
+                    authorization=push.authorization,
+                    api_key=push.api_key,
+                    hook_id=hook.task_id,
+                    secret=await self._signer.key(),
+                    credentials=hook.api_key,
+                    now=received,
+                )
+            except a2a.PushUnauthorised as exc:
+                return await self._refused(hook, push, received, _answer(401, str(exc)))
         if push.too_large or len(push.body) > MAX_PUSH_BYTES:
             what = f"the push is over {MAX_PUSH_BYTES // 1024} KB; send the task's result, not its files"
             return await self._refused(hook, push, received, _answer(413, what))
