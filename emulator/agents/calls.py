@@ -109,6 +109,7 @@ class AgentCaller:
             route.organisation_id,
             channel_id,
             route.api_key,
+            thread_id=message.thread_id,
             token=push.token,
             token_expires=datetime.fromtimestamp(issued, UTC) + TOKEN_LIFETIME,
         )

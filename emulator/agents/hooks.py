@@ -36,6 +36,7 @@ class Hook:
     organisation_id: str
     channel_id: str
     api_key: str
+    thread_id: str | None = None  # the user's message's thread: replies go there too
     # The push token issued with the call, when this process issued it: checking a Bearer
     # token against it is a string compare instead of a JWT decode (pushes are hot).
     token: str | None = None
@@ -123,16 +124,23 @@ class HookBook:
         async with self._db.read() as session:
             found = (
                 await session.execute(
-                    select(models.AgentTask, models.Agent)
+                    select(models.AgentTask, models.Agent, models.Message.thread_id)
                     .join(models.Agent, models.Agent.id == models.AgentTask.agent_id)
+                    .outerjoin(models.Message, models.Message.id == models.AgentTask.message_id)
                     .where(models.AgentTask.id == task_id)
                 )
             ).first()
         if found is None:
             return None
-        task, agent = found
+        task, agent, thread_id = found
         hook = Hook(
-            task.id, agent.id, agent.name, agent.organisation_id, task.channel_id, agent.api_key
+            task.id,
+            agent.id,
+            agent.name,
+            agent.organisation_id,
+            task.channel_id,
+            agent.api_key,
+            thread_id=thread_id,
         )
         self._remember(hook)
         return hook

@@ -139,7 +139,7 @@ class PushReceiver:
                 agent_name=hook.agent_name,
                 task_id=hook.task_id,
                 channel_id=hook.channel_id,
-                thread_id=None,
+                thread_id=hook.thread_id,
                 rendered=settled.reply,
                 now=now,
                 failed=settled.failed,
