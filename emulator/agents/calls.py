@@ -166,8 +166,13 @@ class AgentCaller:
                     failed=settled.failed,
                 )
             else:
-                live.content = live.original_content = settled.reply.content
-                live.parts = settled.reply.parts
+                shown = settled.reply
+                if settled.failed:  # keep what streamed before the failure, then say why
+                    shown = a2a.RenderedReply(
+                        f"{live.content}\n{shown.content}", [*(live.parts or []), *shown.parts]
+                    )
+                live.content = live.original_content = shown.content
+                live.parts = shown.parts
                 live.status = "error" if settled.failed else "success"
                 columns = ("content", "original_content", "parts", "status")
                 edit = (live.id, {name: getattr(live, name) for name in columns})
