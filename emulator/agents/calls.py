@@ -55,6 +55,8 @@ _OPEN_TASK = Prepared(
 
 
 class AgentCaller:
+    """Makes one call of an agent per user message routed to it (see the module doc)."""
+
     def __init__(
         self,
         db: Database,

@@ -60,6 +60,7 @@ class PushSigner:
         self._lock = asyncio.Lock()
 
     async def key(self) -> str:
+        """The signing key: from memory, else the database, else a new one stored there."""
         if self._key is not None:
             return self._key
         async with self._lock:

@@ -67,6 +67,8 @@ def _answer(status: int, message: str, data: dict[str, Any] | None = None) -> Pu
 
 
 class PushReceiver:
+    """Checks and applies pushes to the hooks of calls (see the module doc)."""
+
     def __init__(
         self,
         hooks: HookBook,

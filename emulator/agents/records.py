@@ -70,6 +70,7 @@ def mask_rpc_body(body: dict[str, Any]) -> str:
 
 
 def state_entry(state: str, at: datetime) -> dict[str, Any]:
+    """One entry of a task's state history."""
     return {"state": state, "at": iso(at)}
 
 
