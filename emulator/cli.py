@@ -15,7 +15,7 @@ from emulator import __version__
 from emulator.config import LOOPBACK_HOSTS, Config, Rewrite
 
 if TYPE_CHECKING:
-    from emulator.spec.loader import SpecCheck
+    from emulator.spec.loader import DocumentCheck
 
 
 def env(option: str) -> str:
@@ -108,6 +108,24 @@ def serve_options(command: Callable[..., Any]) -> Callable[..., Any]:
             envvar=env("tick_timeout"),
         ),
         click.option(
+            "--a2a",
+            "a2a_mode",
+            type=click.Choice(["strict", "lenient"]),
+            default="strict",
+            show_default=True,
+            envvar=env("a2a"),
+            help="How agents' A2A answers are read: as Telex does, or tolerating quirks.",
+        ),
+        click.option(
+            "--agent-timeout",
+            "agent_timeout_s",
+            type=float,
+            default=30.0,
+            show_default=True,
+            envvar=env("agent_timeout"),
+            help="Seconds an agent has to answer (a whole stream included).",
+        ),
+        click.option(
             "--settings-as-strings",
             is_flag=True,
             envvar=env("settings_as_strings"),
@@ -176,7 +194,8 @@ def serve(**options: Any) -> None:
 @click.argument("source")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def check(source: str, as_json: bool) -> None:
-    """Lint an integration JSON given as a URL or a file. Exit 1 on errors."""
+    """Lint an integration JSON, agent card or workflow JSON (a URL or a file). Exit 1 on
+    errors."""
     is_url = source.lower().startswith(("http://", "https://"))
     result = (asyncio.run(_check_url(source)) if is_url else _check_file(source)).as_dict()
     if as_json:
@@ -186,7 +205,7 @@ def check(source: str, as_json: bool) -> None:
     sys.exit(1 if result["errors"] else 0)
 
 
-def _check_file(source: str) -> SpecCheck:
+def _check_file(source: str) -> DocumentCheck:
     from emulator.spec.loader import SpecCheck, check_body
 
     path = Path(source)
@@ -199,22 +218,27 @@ def _check_file(source: str) -> SpecCheck:
     return check_body(path.read_bytes(), source, "check")
 
 
-async def _check_url(url: str) -> SpecCheck:
-    from emulator.integrations import document_fetcher
-    from emulator.outbound import OutboundClient
+async def _check_url(url: str) -> DocumentCheck:
+    from emulator.outbound import OutboundClient, document_fetcher
     from emulator.spec.loader import fetch_and_check
 
+    config = Config()
     client = OutboundClient()
     await client.start()
     try:
-        return await fetch_and_check(url, document_fetcher(client, Config()), "check")
+        return await fetch_and_check(
+            url, document_fetcher(client, config.fetch_timeout_s, config.max_spec_bytes), "check"
+        )
     finally:
         await client.close()
 
 
 def render_check(result: dict[str, Any]) -> str:
     """The human-readable report of `check`: a title line, then each finding with its fix."""
-    title = f"{result['app_name']} ({result['integration_type']})" if result["installable"] else ""
+    kind = result["integration_type"]
+    if result.get("document_kind") in ("card", "workflow"):  # an agent
+        kind = f"agent {result['document_kind']}"
+    title = f"{result['app_name']} ({kind})" if result["installable"] else ""
     if not result["ok"]:
         title += ": not callable by Telex as published" if title else "rejected"
     lines = [f"{result['source']}: {title}"]

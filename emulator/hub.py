@@ -34,6 +34,9 @@ EVENT_TYPES = (
     "tick.finished",
     "return.received",
     "integration.changed",
+    "message.updated",
+    "task.updated",
+    "agent.changed",
 )
 
 

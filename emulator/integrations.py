@@ -18,12 +18,11 @@ from emulator.delivery.log import DeliveryLog, delivery_row
 from emulator.directory import Directory
 from emulator.errors import BadRequest, NotFound, ValidationFailed, problem
 from emulator.hub import EventHub
-from emulator.outbound import FetchError, OutboundClient
+from emulator.outbound import OutboundClient, document_fetcher
 from emulator.shapes import activation_view, integration_view, spec_root
 from emulator.spec.check import CheckedSpec, errors_of, warnings_of
 from emulator.spec.loader import (
-    DocumentUnavailable,
-    FetchDocument,
+    DocumentCheck,
     SpecCheck,
     check_document,
     fetch_and_check,
@@ -52,18 +51,6 @@ class ActiveIntegration:
     interval: str | None  # effective interval setting, None when not declared
     position: int
     display_name: str | None  # permissions.monitoring_user.display_name
-
-
-def document_fetcher(outbound: OutboundClient, config: Config) -> FetchDocument:
-    """The loader's fetch: GET with the configured timeout and size limit."""
-
-    async def fetch(url: str) -> bytes:
-        try:
-            return await outbound.get_document(url, config.fetch_timeout_s, config.max_spec_bytes)
-        except FetchError as exc:
-            raise DocumentUnavailable(str(exc)) from exc
-
-    return fetch
 
 
 def declared_settings(row: models.Integration) -> list[dict[str, Any]]:
@@ -101,7 +88,7 @@ class IntegrationService:
         self._config = config
         self._clock = clock
         self._listeners: list[ChangeListener] = []
-        self._fetch = document_fetcher(outbound, config)
+        self._fetch = document_fetcher(outbound, config.fetch_timeout_s, config.max_spec_bytes)
 
     def on_change(self, listener: ChangeListener) -> None:
         """Call `listener` after any change to installs, settings or activations."""
@@ -117,7 +104,9 @@ class IntegrationService:
 
     # -- loading and linting -------------------------------------------------------------
 
-    async def load(self, json_url: Any = None, spec: Any = None, *, context: Context) -> SpecCheck:
+    async def load(
+        self, json_url: Any = None, spec: Any = None, *, context: Context
+    ) -> DocumentCheck:
         """Fetch (or take inline) and check an integration JSON. Never raises for bad specs."""
         if spec is not None:
             return check_document(spec, "inline spec", context)
@@ -135,9 +124,9 @@ class IntegrationService:
         return await fetch_and_check(json_url.strip(), self._fetch, context)
 
     @staticmethod
-    def raise_if_rejected(check: SpecCheck) -> CheckedSpec:
+    def raise_if_rejected(check: DocumentCheck) -> CheckedSpec:
         """The checked spec, or a 422 listing every error (and the warnings)."""
-        if check.checked is None:
+        if not isinstance(check, SpecCheck) or check.checked is None:
             errors = errors_of(check.findings)
             raise ValidationFailed(
                 f"the integration JSON from {check.source} cannot be used: "
@@ -262,14 +251,14 @@ class IntegrationService:
             )
         async with self._db.read() as session:
             await self.require(session, org_id, integration_id)
-        check: SpecCheck | None = None
+        check: DocumentCheck | None = None
+        checked: CheckedSpec | None = None
         if body.get("json_url") or body.get("spec") is not None:
             check = await self.load(body.get("json_url"), body.get("spec"), context="install")
-            self.raise_if_rejected(check)
+            checked = self.raise_if_rejected(check)
         async with self._db.write() as session:
             row = await self.require(session, org_id, integration_id)
-            if check is not None and check.checked is not None:
-                checked = check.checked
+            if check is not None and checked is not None:
                 row.spec = check.document
                 row.json_url = body.get("json_url") or row.json_url
                 row.integration_type = checked.integration_type

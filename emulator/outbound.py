@@ -10,10 +10,13 @@ import asyncio
 import errno
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+
+from emulator.spec.loader import DocumentUnavailable, FetchDocument
 
 USER_AGENT = "telex-emulator"
 
@@ -111,6 +114,70 @@ class OutboundClient:
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             return OutboundResult(url, payload, None, b"", False, _ms(started), describe(exc, url))
 
+    async def post_stream(
+        self,
+        url: str,
+        body: Any,
+        timeout_s: float,
+        on_chunk: Callable[[bytes], Awaitable[bool]],
+        max_bytes: int = 16 * 1024 * 1024,
+    ) -> OutboundResult:
+        """POST `body` as JSON and hand each chunk of a streamed answer (Server-Sent Events)
+        to `on_chunk` as it arrives; `on_chunk` returns True to stop reading. Never raises.
+
+        A 2xx answer is streamed; any other is read like `post_json`. The result's `body`
+        keeps the first `read_limit_bytes` for the log; `timed_out` means `timeout_s` ended
+        the whole exchange, which the caller treats as the end of the stream.
+        """
+        payload = json.dumps(body, ensure_ascii=False)
+        started = time.perf_counter()
+        kept: list[bytes] = []
+        kept_size = 0
+        status: int | None = None
+        try:
+            async with asyncio.timeout(timeout_s):
+                async with self.session.post(
+                    url,
+                    data=payload.encode(),
+                    headers={"Content-Type": "application/json", "Accept": "text/event-stream"},
+                    allow_redirects=False,
+                ) as response:
+                    status = response.status
+                    if not 200 <= status < 300:
+                        data, truncated = await read_bounded(
+                            response.content, self.read_limit_bytes
+                        )
+                        return OutboundResult(
+                            url, payload, status, data, truncated, _ms(started), None
+                        )
+                    total = 0
+                    async for chunk in response.content.iter_any():
+                        total += len(chunk)
+                        if kept_size < self.read_limit_bytes:
+                            kept.append(chunk[: self.read_limit_bytes - kept_size])
+                            kept_size += len(kept[-1])
+                        if await on_chunk(chunk) or total > max_bytes:
+                            break
+                    data = b"".join(kept)
+                    return OutboundResult(
+                        url, payload, status, data, total > kept_size, _ms(started), None
+                    )
+        except TimeoutError:
+            return OutboundResult(
+                url,
+                payload,
+                status,
+                b"".join(kept),
+                False,
+                _ms(started),
+                f"no end of the answer within {timeout_s:g} s",
+                timed_out=True,
+            )
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            return OutboundResult(
+                url, payload, status, b"".join(kept), False, _ms(started), describe(exc, url)
+            )
+
     async def get_document(self, url: str, timeout_s: float, max_bytes: int) -> bytes:
         """GET a JSON document (an integration spec) of at most `max_bytes`, decompressed.
 
@@ -184,6 +251,19 @@ async def read_bounded(stream: aiohttp.StreamReader, limit: int) -> tuple[bytes,
     if size > limit:
         return data[:limit], True
     return data, False
+
+
+def document_fetcher(client: OutboundClient, timeout_s: float, max_bytes: int) -> FetchDocument:
+    """The loaders' fetch (integration JSON, agent cards): `get_document` with these
+    bounds, its failure raised as the loaders' `DocumentUnavailable`."""
+
+    async def fetch(url: str) -> bytes:
+        try:
+            return await client.get_document(url, timeout_s, max_bytes)
+        except FetchError as exc:
+            raise DocumentUnavailable(str(exc)) from exc
+
+    return fetch
 
 
 def fetch_failure(exc: BaseException, shown: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from emulator.agents.service import AgentService
 from emulator.clock import RealClock, VirtualClock
 from emulator.config import Config
 from emulator.db.database import Database
@@ -36,6 +37,7 @@ class Services:
     ticks: TickService
     returns: ReturnService
     scheduler: Scheduler
+    agents: AgentService
 
     async def drain(self) -> None:
         """Wait for every in-flight delivery, tick and callback."""
@@ -43,11 +45,12 @@ class Services:
 
     async def reset(self) -> None:
         """POST /-/reset: finish in-flight work, empty the database, then drop everything
-        read from it (scheduler jobs, cached channel routes) as after any other change."""
+        read from it (scheduler jobs, cached channel and agent routes, push hooks) as after any other change."""
         await self.drain()
         await self.db.reset()
         await self.scheduler.reconcile()
         await self.fanout.forget_active()
+        await self.agents.forget()
 
 
 def build_services(
@@ -66,6 +69,7 @@ def build_services(
     ticks = TickService(db, integrations, outbound, deliveries, hub, tasks, config, clock)
     scheduler = Scheduler(db, integrations, ticks, clock)
     integrations.on_change(scheduler.reconcile)
+    agents = AgentService(db, outbound, messages, deliveries, hub, tasks, fanout, config, clock)
     return Services(
         config=config,
         clock=clock,
@@ -81,4 +85,5 @@ def build_services(
         ticks=ticks,
         returns=ReturnService(db, messages, fanout, hub, tasks, config, clock),
         scheduler=scheduler,
+        agents=agents,
     )

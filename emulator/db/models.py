@@ -130,18 +130,24 @@ class Message(Base):
     content: Mapped[str] = mapped_column(Text)
     original_content: Mapped[str] = mapped_column(Text)
     username: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(20))  # user | webhook
+    source: Mapped[str] = mapped_column(String(20))  # user | webhook | agent
     event_name: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(40))
     integration_id: Mapped[str | None] = mapped_column(String(36))
     trace: Mapped[list[Any]] = mapped_column(default=list)
     warning: Mapped[str | None] = mapped_column(Text)
+    # An agent's reply: the agent, its call (AgentTask.id) and the A2A parts it answered with
+    # (text, file, data), which the UI renders one by one; `content` is their plain text.
+    agent_id: Mapped[str | None] = mapped_column(String(36))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    parts: Mapped[list[Any] | None] = mapped_column(JSON)
     seq: Mapped[int] = mapped_column(Integer, index=True, default=0)  # stable order
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Delivery(Base):
-    """One outbound request: a modifier hop, an output, a tick or an auth callback."""
+    """One request the emulator made or took: a modifier hop, an output, a tick, an auth
+    callback, an agent call (`agent`) or a push an agent sent back (`agent_push`)."""
 
     __tablename__ = "deliveries"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -150,6 +156,8 @@ class Delivery(Base):
     channel_id: Mapped[str | None] = mapped_column(String(36), index=True)
     message_id: Mapped[str | None] = mapped_column(String(36), index=True)
     tick_id: Mapped[str | None] = mapped_column(String(36))
+    agent_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))  # AgentTask.id
     url: Mapped[str] = mapped_column(Text)
     request_body: Mapped[str] = mapped_column(Text)
     status_code: Mapped[int | None] = mapped_column(Integer)
@@ -195,3 +203,84 @@ class Return(Base):
     integration_id: Mapped[str | None] = mapped_column(String(36))
     correlation: Mapped[str] = mapped_column(String(20))  # matched | late | orphan
     received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Agent(Base):
+    """One A2A agent ("AI coworker") installed in one organisation, by card or workflow."""
+
+    __tablename__ = "agents"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    organisation_id: Mapped[str] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20))  # card | workflow
+    card_url: Mapped[str | None] = mapped_column(Text)  # where the card was fetched
+    # The card or workflow document exactly as fetched or pasted, decoded JSON.
+    document: Mapped[dict[str, Any]]
+    rpc_url: Mapped[str | None] = mapped_column(Text)  # declared
+    rpc_url_override: Mapped[str | None] = mapped_column(Text)
+    capabilities: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    skills: Mapped[list[Any]] = mapped_column(default=list)
+    # The "colleague" channel where every user message goes to this agent.
+    direct_channel_id: Mapped[str | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="SET NULL")
+    )
+    # Sent as pushNotificationConfig.authentication.credentials; an agent may push with it
+    # in X-TELEX-API-KEY instead of the Bearer token (Telex's older weather agent does).
+    api_key: Mapped[str] = mapped_column(Text)
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AgentChannel(Base):
+    """An agent added to an ordinary channel: it is called when a message mentions it."""
+
+    __tablename__ = "agent_channels"
+    channel_id: Mapped[str] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime]
+
+
+class AgentTask(Base):
+    """One call of an agent and what became of it: its A2A task (if it answered with one),
+    the state history, the request, the answer and every push. Its id is the push hook id."""
+
+    __tablename__ = "agent_tasks"
+    __table_args__ = (Index("ix_agent_tasks_channel_agent", "channel_id", "agent_id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    agent_id: Mapped[str] = mapped_column(String(36), index=True)
+    channel_id: Mapped[str] = mapped_column(String(36), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(36))  # the user's message
+    reply_message_id: Mapped[str | None] = mapped_column(String(36))
+    method: Mapped[str] = mapped_column(String(40))  # message/send | message/stream
+    a2a_task_id: Mapped[str | None] = mapped_column(Text)  # the agent's own task id
+    context_id: Mapped[str | None] = mapped_column(Text)
+    # submitted, working, input-required, completed, ... (A2A), or "failed" for a call that
+    # got no usable answer (the reason says why).
+    state: Mapped[str] = mapped_column(String(40), index=True)
+    states: Mapped[list[Any]] = mapped_column(default=list)  # [{state, at}]
+    is_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    request_body: Mapped[str] = mapped_column(Text)  # masked like the delivery log
+    response_body: Mapped[str | None] = mapped_column(Text)
+    pushes: Mapped[list[Any]] = mapped_column(default=list)  # [{at, state, body}]
+    reason: Mapped[str | None] = mapped_column(Text)
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
+class InstanceValue(Base):
+    """Values of this emulator instance that must outlive a restart, such as the key that
+    signs push tokens (an agent may push a day after it was called)."""
+
+    __tablename__ = "instance_values"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,6 +71,11 @@ def _missing_url(active: ActiveIntegration) -> str:
 
 
 class Fanout:
+    """Runs the modifier chain, stores the message and delivers it (module docstring)."""
+
+    # Told of every message this path stored: the agents route people's messages.
+    on_stored: Callable[[models.Message], None] | None = None
+
     def __init__(
         self,
         store: MessageStore,
@@ -199,14 +205,31 @@ class Fanout:
         # The modifier hops are logged in the message's own write: they happened either way.
         view = await self._deliveries.record(hop_rows, message=row)
 
-        plan = [
+        plan = self._plan(active)
+        if plan:
+            self._tasks.spawn(self._deliver_all(row, text, plan), name=f"fanout {row.id}")
+        if self.on_stored is not None:
+            self.on_stored(row)
+        return view
+
+    def _plan(self, active: list[ActiveIntegration]) -> list[_Step]:
+        return [
             step
             for step in (self._target_of(a) for a in active if a.integration_type != "modifier")
             if step[2] is not None or step[3] is not None  # else nothing to send or log
         ]
+
+    def deliver_stored(self, row: models.Message) -> None:
+        """Deliver a message stored elsewhere (an agent's reply) to the channel's outputs
+        and targets, in the background, without the modifier chain."""
+        self._tasks.spawn(self._deliver_stored(row), name=f"fanout {row.id}")
+
+    async def _deliver_stored(self, row: models.Message) -> None:
+        plan = self._plan(await self._active_on(row.channel_id))
         if plan:
-            self._tasks.spawn(self._deliver_all(row, text, plan), name=f"fanout {row.id}")
-        return view
+            await self._deliver_all(
+                row, wire_message(row.content, self._config.message_format), plan
+            )
 
     async def _run_modifier(
         self, modifier: ActiveIntegration, row: models.Message, text: str

@@ -1,8 +1,10 @@
 """The delivery log: the one way to record an outbound request (one row per request).
 
-Every kind (modifier hop, output, target, tick, auth callback) builds its row with
-`delivery_row`, hands it to `DeliveryLog.record`, and the log writes it and publishes
-`delivery.finished` once the write committed. Records that arrive together share one
+Every kind (modifier hop, output, target, tick, auth callback, agent call, agent push)
+builds its row with `delivery_row`, hands it to `DeliveryLog.record`, and the log writes
+it and publishes `delivery.finished` once the write committed. (The agents' task writer
+batches task rows with their delivery rows: it writes them with `insert` in its own
+group commit and then calls `published`.) Records that arrive together share one
 write transaction (group commit, `GroupWriter`): under load that is most of the
 throughput, since SQLite has one writer. A record may carry what the delivery belongs
 with, written in the same transaction: the message a modifier chain produced, or the
@@ -30,7 +32,7 @@ from emulator.outbound import OutboundResult
 from emulator.shapes import delivery_view
 from emulator.tasks import TaskTracker
 
-DELIVERY_KINDS = ("modifier", "output", "target", "tick", "auth_callback")
+DELIVERY_KINDS = ("modifier", "output", "target", "tick", "auth_callback", "agent", "agent_push")
 OUTCOMES = ("ok", "skipped", "error", "timeout")
 _DELIVERIES = models.Delivery.__table__
 
@@ -58,6 +60,8 @@ def delivery_row(
     channel_id: str | None = None,
     message_id: str | None = None,
     tick_id: str | None = None,
+    agent_id: str | None = None,
+    task_id: str | None = None,
 ) -> dict[str, Any]:
     """Every column of one delivery row, as plain values (a Core insert, no ORM: a busy
     instant has 10,000 of them). `outcome` overrides `outcome_of`, with its `reason`."""
@@ -69,6 +73,8 @@ def delivery_row(
         "channel_id": channel_id,
         "message_id": message_id,
         "tick_id": tick_id,
+        "agent_id": agent_id,
+        "task_id": task_id,
         "url": result.url,
         "request_body": mask_request_body(result.request_body),  # secrets never reach the log
         "status_code": result.status_code,
@@ -120,17 +126,24 @@ class DeliveryLog:
 
         def work(connection: Connection) -> list[models.Message | EmulatorError]:
             stored = self._messages.insert(connection, messages)
-            insert_rows(connection, _DELIVERIES, rows)
+            self.insert(connection, rows)
             for record in records:
                 for statement, parameters in record.updates:
                     connection.execute(statement, parameters)
             return stored
 
         views = iter(self._messages.published(await self._db.run_write(work)))
-        self._publish(rows)
+        self.published(rows)
         return [next(views) if record.message is not None else None for record in records]
 
-    def _publish(self, rows: Sequence[dict[str, Any]]) -> None:
+    @staticmethod
+    def insert(connection: Connection, rows: list[dict[str, Any]]) -> None:
+        """Write delivery rows inside a caller's transaction. Only for a writer that
+        batches its own rows with them (the agents' task writer); then call `published`."""
+        insert_rows(connection, _DELIVERIES, rows)
+
+    def published(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Publish `delivery.finished` for rows whose write committed."""
         if not self._hub.subscriber_count:  # the views cost more than the rest: skip them
             return
         for row in rows:
@@ -145,9 +158,12 @@ class DeliveryLog:
         limit: int = 100,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
-        """Newest first; filter by channel, integration, kind, outcome, message or tick."""
+        """Newest first; filter by channel, integration, kind, outcome, message, tick, agent
+        or agent task."""
         query = select(models.Delivery)
-        for name in ("channel_id", "integration_id", "kind", "outcome", "message_id", "tick_id"):
+        for name in (
+            "channel_id", "integration_id", "kind", "outcome", "message_id", "tick_id", "agent_id", "task_id"
+        ):  # fmt: skip
             if filters.get(name):
                 query = query.where(getattr(models.Delivery, name) == filters[name])
         query = query.order_by(models.Delivery.started_at.desc(), models.Delivery.id)

@@ -1,6 +1,8 @@
 """The one way an integration JSON is loaded: fetch -> parse -> check.
 
-Install, re-fetch, `telex-emulator check` and `POST /-/check` all come here. The loader is
+Install, re-fetch, `telex-emulator check` and `POST /-/check` all come here. In the
+"check" context an agent card or workflow JSON is recognised by its shape and linted as
+one (`a2a.checks`), so `check` answers for any document Telex takes. The loader is
 handed its fetch (the services own the HTTP client), so this package does no I/O itself.
 """
 
@@ -10,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.a2a.cards import detect_document
+from emulator.a2a.checks import AgentCheck, describe_document
 from emulator.findings import Finding
 from emulator.json_document import parse_json_document
 from emulator.spec.check import CheckedSpec, check_spec, errors_of, warnings_of
@@ -63,13 +67,20 @@ class SpecCheck:
         }
 
 
-def check_document(document: Any, source: str, context: Context) -> SpecCheck:
+DocumentCheck = SpecCheck | AgentCheck
+"""What `check` answers: an agent document is only recognised in the "check" context."""
+
+
+def check_document(document: Any, source: str, context: Context) -> DocumentCheck:
     """Check an already decoded document (a spec sent inline)."""
+    if context == "check" and detect_document(document) in ("card", "workflow"):
+        card_url = source if source.lower().startswith(("http://", "https://")) else None
+        return describe_document(document, source, card_url)
     checked, findings = check_spec(document, context)
     return SpecCheck(document, checked, findings, source)
 
 
-def check_body(body: bytes | str, source: str, context: Context) -> SpecCheck:
+def check_body(body: bytes | str, source: str, context: Context) -> DocumentCheck:
     """Parse a fetched or read body strictly, then check it."""
     document, findings = parse_json_document(body, source)
     if document is None:
@@ -77,7 +88,7 @@ def check_body(body: bytes | str, source: str, context: Context) -> SpecCheck:
     return check_document(document, source, context)
 
 
-async def fetch_and_check(url: str, fetch: FetchDocument, context: Context) -> SpecCheck:
+async def fetch_and_check(url: str, fetch: FetchDocument, context: Context) -> DocumentCheck:
     """Fetch the integration JSON at `url`, parse and check it. Never raises for bad specs."""
     try:
         body = await fetch(url)

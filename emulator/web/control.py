@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from emulator.agents.loader import wants_agent
 from emulator.errors import ValidationFailed, problem
 from emulator.shapes import iso
 from emulator.ticks.returns import CORRELATIONS
@@ -36,6 +37,8 @@ async def check(request: web.Request) -> web.Response:
     """Lint without installing, as Telex would take the JSON (`installable` says whether
     the emulator would install it anyway, with a URL override)."""
     body = await json_object(request)
+    if wants_agent(body):  # {card_url}, {base_url}, {card} or {workflow}
+        return plain_json(await services(request).agents.check(body))
     integrations = services(request).integrations
     result = await integrations.load(body.get("json_url"), body.get("spec"), context="check")
     return plain_json(result.as_dict())
