@@ -200,7 +200,7 @@ def _check_file(source: str) -> SpecCheck:
 
 
 async def _check_url(url: str) -> SpecCheck:
-    from emulator.integrations import document_fetcher
+    from emulator.integrations.installs import document_fetcher
     from emulator.outbound import OutboundClient
     from emulator.spec.loader import fetch_and_check
 

@@ -12,6 +12,7 @@ from emulator.delivery.log import DeliveryLog
 from emulator.delivery.messages import MessageStore
 from emulator.directory import Directory
 from emulator.hub import EventHub
+from emulator.infrastructure import Infrastructure
 from emulator.integrations import IntegrationService
 from emulator.outbound import OutboundClient
 from emulator.tasks import TaskTracker
@@ -61,9 +62,10 @@ def build_services(
     """Wire the services over already-open resources; nothing starts here."""
     messages = MessageStore(db, hub)
     deliveries = DeliveryLog(db, messages, hub, tasks)
-    integrations = IntegrationService(db, outbound, deliveries, hub, tasks, config, clock)
-    fanout = Fanout(messages, integrations, outbound, deliveries, tasks, config, clock)
-    ticks = TickService(db, integrations, outbound, deliveries, hub, tasks, config, clock)
+    infra = Infrastructure(config, clock, db, outbound, hub, tasks, deliveries)
+    integrations = IntegrationService(infra)
+    fanout = Fanout(infra, messages, integrations)
+    ticks = TickService(infra, integrations)
     scheduler = Scheduler(db, integrations, ticks, clock)
     integrations.on_change(scheduler.reconcile)
     return Services(
@@ -79,6 +81,6 @@ def build_services(
         messages=messages,
         fanout=fanout,
         ticks=ticks,
-        returns=ReturnService(db, messages, fanout, hub, tasks, config, clock),
+        returns=ReturnService(infra, messages, fanout),
         scheduler=scheduler,
     )

@@ -12,7 +12,7 @@ LAYERS: list[set[str]] = [
     {"errors", "config", "clock", "cron", "findings", "json_document", "spec", "payloads", "urls",
      "masking"},
     {"db", "outbound", "hub", "tasks", "batching", "shapes"},
-    {"directory", "integrations", "delivery", "ticks"},
+    {"directory", "infrastructure", "integrations", "delivery", "ticks"},
     {"services", "keys", "web"},
     {"app", "server", "cli", "demo", "testing", "pytest_plugin", "__main__"},
 ]  # fmt: skip
