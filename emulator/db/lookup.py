@@ -1,10 +1,12 @@
-"""Reading one row by primary key, or answering 404 with what to do about it."""
+"""Reading rows: one by primary key (or a 404 saying what to do), or a listing filtered
+by the columns a client named."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from emulator.errors import NotFound
@@ -25,3 +27,13 @@ async def require_row(
     if row is None or (belongs is not None and not belongs(row)):
         raise NotFound(missing)
     return row
+
+
+def where_equal(
+    query: Select[Any], model: type, filters: Mapping[str, str], names: Iterable[str]
+) -> Select[Any]:
+    """`query` narrowed to rows whose column equals each non-empty filter among `names`."""
+    for name in names:
+        if filters.get(name):
+            query = query.where(getattr(model, name) == filters[name])
+    return query

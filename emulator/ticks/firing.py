@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, insert, or_, select, tuple_, update
 
 from emulator import payloads
 from emulator.db import models
+from emulator.db.lookup import where_equal
 from emulator.delivery.log import delivery_row
 from emulator.errors import BadRequest, Conflict
 from emulator.infrastructure import Infrastructure
@@ -236,10 +237,8 @@ class TickService:
         self, *, filters: dict[str, str], limit: int = 100, offset: int = 0
     ) -> list[dict[str, Any]]:
         """Newest first; filter by channel_id, integration_id, trigger, outcome."""
-        query = select(models.Tick)
-        for name in ("channel_id", "integration_id", "trigger", "outcome"):
-            if filters.get(name):
-                query = query.where(getattr(models.Tick, name) == filters[name])
+        names = ("channel_id", "integration_id", "trigger", "outcome")
+        query = where_equal(select(models.Tick), models.Tick, filters, names)
         query = query.order_by(
             models.Tick.fired_at.desc(), models.Tick.scheduled_for.desc(), models.Tick.id
         )

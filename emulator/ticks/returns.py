@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Select, bindparam, func, select, update
 from emulator.batching import GroupWriter
 from emulator.db import models
 from emulator.db.database import insert_rows
+from emulator.db.lookup import where_equal
 from emulator.delivery.fanout import Fanout
 from emulator.delivery.messages import MessageStore
 from emulator.errors import EmulatorError, NotFound
@@ -244,10 +245,8 @@ class ReturnService:
         self, *, filters: dict[str, str], limit: int = 100, offset: int = 0
     ) -> list[dict[str, Any]]:
         """Newest first; filter by channel_id, correlation, integration_id, tick_id."""
-        query = select(models.Return)
-        for name in ("channel_id", "correlation", "integration_id", "tick_id"):
-            if filters.get(name):
-                query = query.where(getattr(models.Return, name) == filters[name])
+        names = ("channel_id", "correlation", "integration_id", "tick_id")
+        query = where_equal(select(models.Return), models.Return, filters, names)
         accepted = filters.get("accepted")
         if accepted:
             query = query.where(models.Return.accepted.is_(accepted.lower() == "true"))
