@@ -10,7 +10,8 @@ from emulator.clock import Clock
 from emulator.config import Config
 from emulator.db import models
 from emulator.db.database import Database
-from emulator.errors import NotFound, ValidationFailed, problem
+from emulator.db.lookup import require_row
+from emulator.errors import ValidationFailed, problem
 from emulator.shapes import channel_view, organisation_view
 
 MAX_NAME_CHARS = 200
@@ -59,22 +60,22 @@ class Directory:
 
     @staticmethod
     async def require_organisation(session: Any, org_id: str) -> models.Organisation:
-        org = await session.get(models.Organisation, org_id)
-        if org is None:
-            raise NotFound(
-                f"no organisation with id {org_id!r}; list them with GET /api/v1/organisations"
-            )
-        return org
+        return await require_row(
+            session,
+            models.Organisation,
+            org_id,
+            f"no organisation with id {org_id!r}; list them with GET /api/v1/organisations",
+        )
 
     @staticmethod
     async def require_channel(session: Any, channel_id: str) -> models.Channel:
-        channel = await session.get(models.Channel, channel_id)
-        if channel is None:
-            raise NotFound(
-                f"no channel with id {channel_id!r}; list them with "
-                "GET /api/v1/organisations/{org_id}/channels"
-            )
-        return channel
+        return await require_row(
+            session,
+            models.Channel,
+            channel_id,
+            f"no channel with id {channel_id!r}; list them with "
+            "GET /api/v1/organisations/{org_id}/channels",
+        )
 
     async def create_channel(self, body: dict[str, Any]) -> dict[str, Any]:
         name = required_name(body.get("name"), "name", "channel")

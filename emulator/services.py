@@ -13,6 +13,7 @@ from emulator.delivery.log import DeliveryLog
 from emulator.delivery.messages import MessageStore
 from emulator.directory import Directory
 from emulator.hub import EventHub
+from emulator.infrastructure import Infrastructure
 from emulator.integrations import IntegrationService
 from emulator.outbound import OutboundClient
 from emulator.tasks import TaskTracker
@@ -64,12 +65,13 @@ def build_services(
     """Wire the services over already-open resources; nothing starts here."""
     messages = MessageStore(db, hub)
     deliveries = DeliveryLog(db, messages, hub, tasks)
-    integrations = IntegrationService(db, outbound, deliveries, hub, tasks, config, clock)
-    fanout = Fanout(messages, integrations, outbound, deliveries, tasks, config, clock)
-    ticks = TickService(db, integrations, outbound, deliveries, hub, tasks, config, clock)
+    infra = Infrastructure(config, clock, db, outbound, hub, tasks, deliveries)
+    integrations = IntegrationService(infra)
+    fanout = Fanout(infra, messages, integrations)
+    ticks = TickService(infra, integrations)
     scheduler = Scheduler(db, integrations, ticks, clock)
     integrations.on_change(scheduler.reconcile)
-    agents = AgentService(db, outbound, messages, deliveries, hub, tasks, fanout, config, clock)
+    agents = AgentService(infra, messages, fanout)
     return Services(
         config=config,
         clock=clock,
@@ -83,7 +85,7 @@ def build_services(
         messages=messages,
         fanout=fanout,
         ticks=ticks,
-        returns=ReturnService(db, messages, fanout, hub, tasks, config, clock),
+        returns=ReturnService(infra, messages, fanout),
         scheduler=scheduler,
         agents=agents,
     )

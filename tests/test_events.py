@@ -501,3 +501,16 @@ def test_ids_start_after_the_time_the_hub_was_made() -> None:
             hub.newest_id - 1,
             hub.newest_id,
         ]
+
+
+def test_the_ui_listens_for_every_event_type_the_hub_publishes() -> None:
+    """live.js keeps its own copy of the list (the page has no build step): keep them equal."""
+    import re
+    from pathlib import Path
+
+    from emulator.hub import EVENT_TYPES
+
+    script = Path(__file__).resolve().parents[1] / "emulator/web/static/js/live.js"
+    listed = re.search(r"export const EVENT_TYPES = \[(.*?)\];", script.read_text(), re.S)
+    assert listed, "live.js no longer declares EVENT_TYPES"
+    assert tuple(re.findall(r'"([a-z._]+)"', listed.group(1))) == EVENT_TYPES

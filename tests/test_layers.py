@@ -12,7 +12,7 @@ LAYERS: list[set[str]] = [
     {"errors", "config", "clock", "cron", "findings", "json_document", "a2a", "spec", "payloads", "urls",
      "masking"},
     {"db", "outbound", "hub", "tasks", "batching", "shapes"},
-    {"directory", "integrations", "delivery", "ticks", "agents"},
+    {"directory", "infrastructure", "integrations", "delivery", "ticks", "agents"},
     {"services", "keys", "web"},
     {"app", "server", "cli", "demo", "testing", "pytest_plugin", "__main__"},
 ]  # fmt: skip

@@ -432,3 +432,19 @@ async def test_advance_fires_due_ticks(aclient: AsyncTelexClient, start_stub) ->
     assert len(stub.bodies("/tick")) == 2
     ticks = await aclient.deliveries(kind="tick", integration=integration)
     assert len(ticks) == 2
+
+
+def test_every_async_method_has_a_blocking_twin_with_its_signature() -> None:
+    """The sync client is generated from the async one: a new async method needs its twin."""
+    import inspect
+
+    twins = {
+        name: method
+        for name, method in vars(AsyncTelexClient).items()
+        if inspect.iscoroutinefunction(method) and not name.startswith("_") and name != "aclose"
+    }
+    assert twins, "AsyncTelexClient has no public coroutine methods?"
+    missing = sorted(set(twins) - set(vars(TelexClient)))
+    assert missing == [], f"add `name = blocking(AsyncTelexClient.name)` for {missing}"
+    for name, method in twins.items():
+        assert inspect.signature(getattr(TelexClient, name)) == inspect.signature(method), name

@@ -15,17 +15,12 @@ from emulator.agents.records import TaskWriter
 from emulator.agents.registry import AgentRegistry
 from emulator.agents.routing import Router, targets
 from emulator.agents.views import task_view
-from emulator.clock import Clock
-from emulator.config import Config
 from emulator.db import models
-from emulator.db.database import Database
+from emulator.db.lookup import where_equal
 from emulator.delivery.fanout import Fanout
-from emulator.delivery.log import DeliveryLog
 from emulator.delivery.messages import MessageStore
 from emulator.errors import NotFound
-from emulator.hub import EventHub
-from emulator.outbound import OutboundClient
-from emulator.tasks import TaskTracker
+from emulator.infrastructure import Infrastructure
 
 TASK_FILTERS = ("agent_id", "channel_id", "state", "message_id")
 
@@ -33,18 +28,9 @@ TASK_FILTERS = ("agent_id", "channel_id", "state", "message_id")
 class AgentService:
     """Builds the agents' parts and routes every stored user message to them."""
 
-    def __init__(
-        self,
-        db: Database,
-        outbound: OutboundClient,
-        store: MessageStore,
-        deliveries: DeliveryLog,
-        hub: EventHub,
-        tasks: TaskTracker,
-        fanout: Fanout,
-        config: Config,
-        clock: Clock,
-    ) -> None:
+    def __init__(self, infra: Infrastructure, store: MessageStore, fanout: Fanout) -> None:
+        db, outbound, hub, tasks = infra.db, infra.outbound, infra.hub, infra.tasks
+        deliveries, config, clock = infra.deliveries, infra.config, infra.clock
         self._db = db
         self._tasks = tasks
         self.loader = AgentLoader(outbound, config)
@@ -87,10 +73,7 @@ class AgentService:
         self, filters: dict[str, str], limit: int = 100, offset: int = 0
     ) -> list[dict[str, Any]]:
         """Agent calls, newest first, filtered by agent_id, channel_id, state, message_id."""
-        query = select(models.AgentTask)
-        for name in TASK_FILTERS:
-            if filters.get(name):
-                query = query.where(getattr(models.AgentTask, name) == filters[name])
+        query = where_equal(select(models.AgentTask), models.AgentTask, filters, TASK_FILTERS)
         query = query.order_by(models.AgentTask.created_at.desc(), models.AgentTask.id.desc())
         async with self._db.read() as session:
             rows = (await session.scalars(query.limit(limit).offset(offset))).all()

@@ -32,15 +32,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from emulator import payloads
-from emulator.clock import Clock
 from emulator.config import Config
 from emulator.db import models
-from emulator.delivery.log import DeliveryLog, delivery_row
+from emulator.delivery.log import delivery_row
 from emulator.delivery.messages import MessageStore, validate_post
 from emulator.delivery.modifiers import UNCHANGED, modifier_verdict, wire_message
+from emulator.infrastructure import Infrastructure
 from emulator.integrations import ActiveIntegration, IntegrationService
-from emulator.outbound import OutboundClient, OutboundResult
-from emulator.tasks import TaskTracker
+from emulator.outbound import OutboundResult
 
 log = logging.getLogger(__name__)
 
@@ -77,22 +76,11 @@ class Fanout:
     on_stored: Callable[[models.Message], None] | None = None
 
     def __init__(
-        self,
-        store: MessageStore,
-        integrations: IntegrationService,
-        outbound: OutboundClient,
-        deliveries: DeliveryLog,
-        tasks: TaskTracker,
-        config: Config,
-        clock: Clock,
+        self, infra: Infrastructure, store: MessageStore, integrations: IntegrationService
     ) -> None:
+        self._infra = infra
         self._store = store
         self._integrations = integrations
-        self._outbound = outbound
-        self._deliveries = deliveries
-        self._tasks = tasks
-        self._config = config
-        self._clock = clock
         # channel_id -> (monotonic time read, its active integrations in chain order)
         self._active_cache: dict[str, tuple[float, list[ActiveIntegration]]] = {}
         self._active_generation = 0
@@ -157,7 +145,7 @@ class Fanout:
             username=username,
             source="user",
             trace=[],
-            created_at=self._clock.now(),
+            created_at=self._infra.clock.now(),
         )
         return await self.send_message(row)
 
@@ -177,7 +165,7 @@ class Fanout:
             # Fail before calling anyone: a wrong thread_id is the sender's mistake.
             await self._store.require_thread(row.channel_id, row.thread_id)
 
-        text = wire_message(typed, self._config.message_format)
+        text = wire_message(typed, self._infra.config.message_format)
         trace: list[dict[str, Any]] = []
         hop_rows: list[dict[str, Any]] = []
         replaced = False
@@ -203,11 +191,11 @@ class Fanout:
         row.content = text if replaced else typed
         row.trace = trace
         # The modifier hops are logged in the message's own write: they happened either way.
-        view = await self._deliveries.record(hop_rows, message=row)
+        view = await self._infra.deliveries.record(hop_rows, message=row)
 
         plan = self._plan(active)
         if plan:
-            self._tasks.spawn(self._deliver_all(row, text, plan), name=f"fanout {row.id}")
+            self._infra.tasks.spawn(self._deliver_all(row, text, plan), name=f"fanout {row.id}")
         if self.on_stored is not None:
             self.on_stored(row)
         return view
@@ -222,19 +210,19 @@ class Fanout:
     def deliver_stored(self, row: models.Message) -> None:
         """Deliver a message stored elsewhere (an agent's reply) to the channel's outputs
         and targets, in the background, without the modifier chain."""
-        self._tasks.spawn(self._deliver_stored(row), name=f"fanout {row.id}")
+        self._infra.tasks.spawn(self._deliver_stored(row), name=f"fanout {row.id}")
 
     async def _deliver_stored(self, row: models.Message) -> None:
         plan = self._plan(await self._active_on(row.channel_id))
         if plan:
             await self._deliver_all(
-                row, wire_message(row.content, self._config.message_format), plan
+                row, wire_message(row.content, self._infra.config.message_format), plan
             )
 
     async def _run_modifier(
         self, modifier: ActiveIntegration, row: models.Message, text: str
     ) -> _Hop:
-        started = self._clock.now()
+        started = self._infra.clock.now()
         body = self._body(modifier, row, text)
         if not modifier.target_url:
             result = OutboundResult.not_sent(body)
@@ -244,11 +232,11 @@ class Fanout:
                 None,
             )
         else:
-            result = await self._outbound.post_json(
-                modifier.target_url, body, self._config.modifier_timeout_s
+            result = await self._infra.outbound.post_json(
+                modifier.target_url, body, self._infra.config.modifier_timeout_s
             )
             outcome, reason, replacement = modifier_verdict(
-                result, self._config.accept_error_status
+                result, self._infra.config.accept_error_status
             )
         delivery = self._delivery(result, "modifier", started, modifier, row, outcome, reason)
         return _Hop(outcome, reason, replacement, result, delivery)
@@ -268,7 +256,7 @@ class Fanout:
             result,
             kind=kind,
             started_at=started,
-            log_limit_bytes=self._config.max_response_log_bytes,
+            log_limit_bytes=self._infra.config.max_response_log_bytes,
             outcome=outcome,
             reason=reason,
             integration_id=active.integration_id,
@@ -292,7 +280,7 @@ class Fanout:
                 return active, "output", None, _missing_url(active)
             return active, "output", active.target_url, None
         url = active.target_url
-        if not url or _points_at_telex(url, self._config):
+        if not url or _points_at_telex(url, self._infra.config):
             # Most intervals declare no target_url, or Telex's own webhook: nothing to send.
             return active, "target", None, None
         return active, "target", url, None
@@ -313,15 +301,17 @@ class Fanout:
         url: str | None,
         why_not: str | None,
     ) -> None:
-        started = self._clock.now()
+        started = self._infra.clock.now()
         body = self._body(active, row, text)
         if url is None:
             result = OutboundResult.not_sent(body)
             outcome, reason = "skipped", why_not
         else:
-            result = await self._outbound.post_json(url, body, self._config.output_timeout_s)
+            result = await self._infra.outbound.post_json(
+                url, body, self._infra.config.output_timeout_s
+            )
             outcome, reason = None, None  # any 2xx is ok (delivery_row's default)
-        await self._deliveries.record(
+        await self._infra.deliveries.record(
             [self._delivery(result, kind, started, active, row, outcome, reason)]
         )
 

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Executable, select
 from emulator.batching import GroupWriter
 from emulator.db import models
 from emulator.db.database import Database, insert_rows
+from emulator.db.lookup import where_equal
 from emulator.delivery.messages import MessageStore
 from emulator.errors import EmulatorError
 from emulator.hub import EventHub
@@ -160,12 +161,10 @@ class DeliveryLog:
     ) -> list[dict[str, Any]]:
         """Newest first; filter by channel, integration, kind, outcome, message, tick, agent
         or agent task."""
-        query = select(models.Delivery)
-        for name in (
+        names = (
             "channel_id", "integration_id", "kind", "outcome", "message_id", "tick_id", "agent_id", "task_id"
-        ):  # fmt: skip
-            if filters.get(name):
-                query = query.where(getattr(models.Delivery, name) == filters[name])
+        )  # fmt: skip
+        query = where_equal(select(models.Delivery), models.Delivery, filters, names)
         query = query.order_by(models.Delivery.started_at.desc(), models.Delivery.id)
         async with self._db.read() as session:
             rows = (await session.scalars(query.limit(limit).offset(offset))).all()

@@ -19,17 +19,14 @@ from urllib.parse import urlsplit
 from sqlalchemy import bindparam, insert, or_, select, tuple_, update
 
 from emulator import payloads
-from emulator.clock import Clock
-from emulator.config import Config
 from emulator.db import models
-from emulator.db.database import Database
-from emulator.delivery.log import DeliveryLog, delivery_row
+from emulator.db.lookup import where_equal
+from emulator.delivery.log import delivery_row
 from emulator.errors import BadRequest, Conflict
-from emulator.hub import EventHub
+from emulator.infrastructure import Infrastructure
 from emulator.integrations import ActiveIntegration, IntegrationService
-from emulator.outbound import OutboundClient, OutboundResult
+from emulator.outbound import OutboundResult
 from emulator.shapes import tick_view
-from emulator.tasks import TaskTracker
 
 TRIGGERS = ("schedule", "manual")
 TICK_OUTCOMES = ("pending", "ok", "error", "timeout", "skipped")
@@ -68,25 +65,9 @@ def outcome_of_tick(result: OutboundResult) -> tuple[str, str | None]:
 
 
 class TickService:
-    def __init__(
-        self,
-        db: Database,
-        integrations: IntegrationService,
-        outbound: OutboundClient,
-        deliveries: DeliveryLog,
-        hub: EventHub,
-        tasks: TaskTracker,
-        config: Config,
-        clock: Clock,
-    ) -> None:
-        self._db = db
+    def __init__(self, infra: Infrastructure, integrations: IntegrationService) -> None:
+        self._infra = infra
         self._integrations = integrations
-        self._outbound = outbound
-        self._deliveries = deliveries
-        self._hub = hub
-        self._tasks = tasks
-        self._config = config
-        self._clock = clock
 
     # -- firing --------------------------------------------------------------------------
 
@@ -105,7 +86,7 @@ class TickService:
                 f"integration {integration_id!r} is a {active.integration_type} integration; "
                 "only interval integrations tick"
             )
-        return await self.fire(active, self._clock.now(), "manual")
+        return await self.fire(active, self._infra.clock.now(), "manual")
 
     def fire_later(
         self, actives: Sequence[ActiveIntegration], scheduled_for: datetime, trigger: str
@@ -115,7 +96,7 @@ class TickService:
         async def run() -> None:
             await self.fire_many(actives, scheduled_for, trigger)
 
-        self._tasks.spawn(run(), name=f"ticks {trigger} {scheduled_for.isoformat()}")
+        self._infra.tasks.spawn(run(), name=f"ticks {trigger} {scheduled_for.isoformat()}")
 
     async def fire_many(
         self, actives: Sequence[ActiveIntegration], scheduled_for: datetime, trigger: str
@@ -129,8 +110,8 @@ class TickService:
             raise BadRequest(f"unknown tick trigger {trigger!r}")
         if not actives:
             return []
-        now = self._clock.now()
-        async with self._db.write() as session:
+        now = self._infra.clock.now()
+        async with self._infra.db.write() as session:
             if trigger == "schedule":
                 actives = await _claim(session, actives, scheduled_for)
             values = [self._pending(active, scheduled_for, now, trigger) for active in actives]
@@ -138,19 +119,23 @@ class TickService:
                 # Core insert: a unit-of-work flush of 10,000 objects costs 3x as much
                 await session.execute(insert(models.Tick.__table__), values)
         rows = [_record(value) for value in values]
-        if self._hub.subscriber_count:  # 10,000 views per instant: build them for listeners only
+        if (
+            self._infra.hub.subscriber_count
+        ):  # 10,000 views per instant: build them for listeners only
             for row in rows:
-                self._hub.publish("tick.fired", tick_view(row))
+                self._infra.hub.publish("tick.fired", tick_view(row))
 
         async def post(active: ActiveIntegration, row: models.Tick) -> OutboundResult | None:
             if row.outcome == "skipped":
                 return None
             body = payloads.tick_body(
                 channel_id=active.channel_id,
-                return_url=self._config.return_url(active.channel_id),
+                return_url=self._infra.config.return_url(active.channel_id),
                 settings=active.settings,
             )
-            return await self._outbound.post_json(row.url or "", body, self._config.tick_timeout_s)
+            return await self._infra.outbound.post_json(
+                row.url or "", body, self._infra.config.tick_timeout_s
+            )
 
         if len(rows) == 1:
             results = [await post(actives[0], rows[0])]
@@ -190,7 +175,7 @@ class TickService:
     async def _finish(
         self, rows: list[models.Tick], results: Sequence[OutboundResult | None]
     ) -> list[dict[str, Any]]:
-        finished_at = self._clock.now()
+        finished_at = self._infra.clock.now()
         changes: list[dict[str, Any]] = []
         deliveries: list[dict[str, Any]] = []
         for row, result in zip(rows, results, strict=True):
@@ -216,7 +201,7 @@ class TickService:
                     result,
                     kind="tick",
                     started_at=row.fired_at,
-                    log_limit_bytes=self._config.max_response_log_bytes,
+                    log_limit_bytes=self._infra.config.max_response_log_bytes,
                     outcome=outcome,
                     reason=reason,
                     integration_id=row.integration_id,
@@ -225,23 +210,23 @@ class TickService:
                 )
             )
         if changes:
-            await self._deliveries.record(deliveries, updates=[(_FINISH, changes)])
+            await self._infra.deliveries.record(deliveries, updates=[(_FINISH, changes)])
         views = [tick_view(row) for row in rows]
-        if self._hub.subscriber_count:
+        if self._infra.hub.subscriber_count:
             for view in views:
-                self._hub.publish("tick.finished", view)
+                self._infra.hub.publish("tick.finished", view)
         return views
 
     async def abandon_pending(self) -> int:
         """At start: ticks left `pending` by a crash or kill never finish; say so."""
-        async with self._db.write() as session:
+        async with self._infra.db.write() as session:
             result = await session.execute(
                 update(models.Tick)
                 .where(models.Tick.outcome == "pending")
                 .values(
                     outcome="error",
                     reason="the emulator stopped before this tick's request finished",
-                    finished_at=self._clock.now(),
+                    finished_at=self._infra.clock.now(),
                 )
             )
         return result.rowcount or 0
@@ -252,14 +237,12 @@ class TickService:
         self, *, filters: dict[str, str], limit: int = 100, offset: int = 0
     ) -> list[dict[str, Any]]:
         """Newest first; filter by channel_id, integration_id, trigger, outcome."""
-        query = select(models.Tick)
-        for name in ("channel_id", "integration_id", "trigger", "outcome"):
-            if filters.get(name):
-                query = query.where(getattr(models.Tick, name) == filters[name])
+        names = ("channel_id", "integration_id", "trigger", "outcome")
+        query = where_equal(select(models.Tick), models.Tick, filters, names)
         query = query.order_by(
             models.Tick.fired_at.desc(), models.Tick.scheduled_for.desc(), models.Tick.id
         )
-        async with self._db.read() as session:
+        async with self._infra.db.read() as session:
             rows = (await session.scalars(query.limit(limit).offset(offset))).all()
         return [tick_view(row) for row in rows]
 

@@ -19,16 +19,14 @@ from typing import Any, cast
 from sqlalchemy import Connection, Select, bindparam, func, select, update
 
 from emulator.batching import GroupWriter
-from emulator.clock import Clock
-from emulator.config import Config
 from emulator.db import models
-from emulator.db.database import Database, insert_rows
+from emulator.db.database import insert_rows
+from emulator.db.lookup import where_equal
 from emulator.delivery.fanout import Fanout
 from emulator.delivery.messages import MessageStore
 from emulator.errors import EmulatorError, NotFound
-from emulator.hub import EventHub
+from emulator.infrastructure import Infrastructure
 from emulator.shapes import return_view, spec_root
-from emulator.tasks import TaskTracker
 from emulator.ticks.return_bodies import KNOWN_STATUSES, Parsed, Received, parse, verdict
 
 CORRELATIONS = ("matched", "late", "orphan")
@@ -73,24 +71,12 @@ class _Judged:
 
 
 class ReturnService:
-    def __init__(
-        self,
-        db: Database,
-        store: MessageStore,
-        fanout: Fanout,
-        hub: EventHub,
-        tasks: TaskTracker,
-        config: Config,
-        clock: Clock,
-    ) -> None:
-        self._db = db
+    def __init__(self, infra: Infrastructure, store: MessageStore, fanout: Fanout) -> None:
+        self._infra = infra
         self._store = store
         self._fanout = fanout
-        self._hub = hub
-        self._config = config
-        self._clock = clock
         self._writer: GroupWriter[_Pending, dict[str, Any]] = GroupWriter(
-            self._handle, tasks, "returns: group commit"
+            self._handle, infra.tasks, "returns: group commit"
         )
 
     async def receive(self, received: Received) -> dict[str, Any]:
@@ -99,13 +85,13 @@ class ReturnService:
         Group commit: bodies arriving together are handled together (GroupWriter), in
         up to three short transactions for the whole batch.
         """
-        parsed = parse(received, self._config.max_body_bytes)
+        parsed = parse(received, self._infra.config.max_body_bytes)
         return await self._writer.submit(_Pending(received, parsed))
 
     async def _handle(self, batch: list[_Pending]) -> list[dict[str, Any] | BaseException]:
-        now = self._clock.now()
+        now = self._infra.clock.now()
         channel_ids = {entry.received.channel_id for entry in batch}
-        store_now = not self._config.fanout_webhook_messages
+        store_now = not self._infra.config.fanout_webhook_messages
 
         def work(connection: Connection) -> _Judged:
             # One short write: look up, log every body and (unless the messages go through
@@ -130,11 +116,11 @@ class ReturnService:
                 judged.stored = self._store.insert(connection, [row for _, row, _ in judged.rows])
             return judged
 
-        judged = await self._db.run_write(work)
+        judged = await self._infra.db.run_write(work)
         answers, rows = judged.answers, judged.rows
-        for record in judged.records if self._hub.subscriber_count else ():
+        for record in judged.records if self._infra.hub.subscriber_count else ():
             # return_view only reads attributes; a namespace spares the ORM instrumentation
-            self._hub.publish(
+            self._infra.hub.publish(
                 "return.received", return_view(cast(models.Return, SimpleNamespace(**record)))
             )
         results: list[Any] = []
@@ -152,7 +138,7 @@ class ReturnService:
             elif isinstance(result, BaseException):
                 raise result
         if refused:
-            await self._db.run_write(lambda connection: connection.execute(_REFUSE, refused))
+            await self._infra.db.run_write(lambda connection: connection.execute(_REFUSE, refused))
         return list(answers)
 
     def _judge(
@@ -167,11 +153,11 @@ class ReturnService:
         Plain code: it runs on the writer thread, inside the write that stores its results.
         """
         received, parsed = entry.received, entry.parsed
-        lenient = self._config.returns_mode == "lenient"
+        lenient = self._infra.config.returns_mode == "lenient"
         correlation = "orphan"
         if tick is not None:
             age_s = (now - tick.fired_at).total_seconds()
-            correlation = "late" if age_s > self._config.late_return_after_s else "matched"
+            correlation = "late" if age_s > self._infra.config.late_return_after_s else "matched"
 
         warning: str | None = None
         post = False
@@ -206,7 +192,7 @@ class ReturnService:
             "path": received.path,
             "method": received.method,
             "content_type": received.content_type,
-            "body": _body_text(received, self._config.max_response_log_bytes),
+            "body": _body_text(received, self._infra.config.max_response_log_bytes),
             "accepted": row is not None,
             "verdict": answer,
             "warning": warning,
@@ -259,15 +245,13 @@ class ReturnService:
         self, *, filters: dict[str, str], limit: int = 100, offset: int = 0
     ) -> list[dict[str, Any]]:
         """Newest first; filter by channel_id, correlation, integration_id, tick_id."""
-        query = select(models.Return)
-        for name in ("channel_id", "correlation", "integration_id", "tick_id"):
-            if filters.get(name):
-                query = query.where(getattr(models.Return, name) == filters[name])
+        names = ("channel_id", "correlation", "integration_id", "tick_id")
+        query = where_equal(select(models.Return), models.Return, filters, names)
         accepted = filters.get("accepted")
         if accepted:
             query = query.where(models.Return.accepted.is_(accepted.lower() == "true"))
         query = query.order_by(models.Return.received_at.desc(), models.Return.id)
-        async with self._db.read() as session:
+        async with self._infra.db.read() as session:
             rows = (await session.scalars(query.limit(limit).offset(offset))).all()
         return [return_view(row) for row in rows]
 
