@@ -14,6 +14,9 @@ export const EVENT_TYPES = [
   "tick.finished",
   "return.received",
   "integration.changed",
+  "message.updated",
+  "task.updated",
+  "agent.changed",
 ];
 
 const FIRST_RETRY_MS = 250;

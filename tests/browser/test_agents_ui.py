@@ -1,0 +1,320 @@
+"""Coworkers (A2A agents) in the browser: adding one by URL or pasted card with the
+linter's findings inline, its direct channel, `@` autocomplete, replies with their task
+state (live through pushes), the agent trace, the details page, and agent content that
+must stay text. Real emulator, real stub agents (tests/agent_stubs.py), real Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests import agent_stubs
+from tests.browser.conftest import OpenPage, Room, screenshot
+
+pytestmark = pytest.mark.browser
+
+StartAgent = Callable[..., Awaitable[agent_stubs.AgentStub]]
+
+# A 1x1 PNG: an inline image from a data: URL.
+PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+HOSTILE = '<img src=x onerror="window.__pwned=1;alert(1)">'
+
+# Elements or attributes an agent's content could have injected: any on* attribute, a
+# javascript: URL, a script other than the app, and any image but the inline file parts.
+DOM_AUDIT = """() => {
+  const found = [];
+  for (const el of document.querySelectorAll("*")) {
+    for (const attr of el.attributes) {
+      if (attr.name.startsWith("on")) found.push(`${el.localName}[${attr.name}]`);
+      if (/^\\s*javascript:/i.test(attr.value)) found.push(`${el.localName}[${attr.name}]`);
+    }
+  }
+  for (const el of document.querySelectorAll("script"))
+    if (!el.src.endsWith("/static/app.js")) found.push("script");
+  for (const el of document.querySelectorAll("iframe, object, embed, svg, style")) found.push(el.localName);
+  for (const el of document.querySelectorAll("img"))
+    if (!el.matches(".agent-body img.part-image")) found.push(el.outerHTML);
+  return found;
+}"""
+
+
+@pytest.fixture
+def start_agent(aiohttp_server: Any) -> StartAgent:
+    async def start(behaviour: agent_stubs.Behaviour, **kwargs: Any) -> agent_stubs.AgentStub:
+        return await agent_stubs.start(aiohttp_server, agent_stubs.AgentStub(behaviour, **kwargs))
+
+    return start
+
+
+async def install(room: Room, body: dict[str, Any]) -> dict[str, Any]:
+    path = f"/api/v1/organisations/{room.org['id']}/agents"
+    return await room.server.call("POST", path, body, 201)
+
+
+async def add_to_channel(room: Room, agent: dict[str, Any]) -> None:
+    path = f"/api/v1/channels/{room.channel['id']}/agents/{agent['id']}"
+    await room.server.call("PUT", path, {"is_active": True})
+
+
+def direct_url(room: Room, agent: dict[str, Any]) -> str:
+    return room.server.page_url(room.org["id"], agent["direct_channel_id"])
+
+
+def watch_dialogs(page: Page) -> list[str]:
+    dialogs: list[str] = []
+
+    async def dismiss(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        await dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    return dialogs
+
+
+async def send(page: Page, text: str) -> None:
+    composer = page.locator(".composer-text")
+    await composer.fill(text)
+    await composer.press("Enter")
+
+
+async def test_add_by_url_then_talk_in_its_direct_channel(
+    room: Room, open_page: OpenPage, start_agent: StartAgent
+) -> None:
+    stub = await start_agent("ping_pong")
+    page = await open_page(room.view("coworkers"))
+    await page.get_by_label("Agent URL (card or base URL)").fill(stub.url)
+    await page.get_by_role("button", name="Add coworker").click()
+
+    result = page.locator(".agent-result")
+    await expect(result).to_contain_text("Added PingPong")
+    card = page.locator(".agent-card", has_text="PingPong")
+    await expect(card.locator(".effective-url")).to_have_text(stub.rpc_url)
+    await expect(card.locator('[data-capability="streaming"]')).to_have_text(
+        re.compile("Streaming: no$")
+    )
+    coworker = page.locator('#sidebar a[data-agent="PingPong"]')
+    await expect(coworker).to_be_visible()
+    # Its direct channel is listed with it, not among the ordinary channels.
+    await expect(page.locator('#sidebar a[data-channel="PingPong"]')).to_have_count(0)
+
+    await coworker.click()
+    await expect(page.locator(".channel-agents")).to_contain_text("Direct channel with PingPong")
+    await send(page, "ping")
+    reply = page.locator(".msg-agent")
+    await expect(reply.locator(".author")).to_have_text("PingPong")
+    await expect(reply.locator(".badge-agent")).to_have_text("coworker")
+    await expect(reply.locator(".agent-body")).to_have_text("pong")
+    await expect(reply.locator(".task-state")).to_contain_text("completed")
+    [call] = await stub.wait_for_calls(1)
+    assert call.body["params"]["message"]["parts"][0]["text"] == "ping"
+
+    # The trace, from the reply: request, response and the call's delivery with its timing.
+    await reply.get_by_role("button", name=re.compile("Agent trace")).click()
+    trace = reply.locator(".agent-trace")
+    await expect(trace.locator("figure", has_text="Request").locator("pre")).to_contain_text(
+        '"method": "message/send"'
+    )
+    await expect(trace.locator("figure", has_text="Response").locator("pre")).to_contain_text(
+        "pong"
+    )
+    await expect(trace.locator('.task-delivery[data-kind="agent"]')).to_contain_text("HTTP 200")
+    await expect(trace.locator(".task-states .task-state").last).to_contain_text("completed")
+    # The same trace from the message that called the agent.
+    mine = page.locator(".msg", has_text="ping").filter(has=page.locator(".badge-person"))
+    await expect(mine.get_by_role("button", name=re.compile("Agent trace"))).to_be_visible()
+    await screenshot(page, "agents-direct-channel")
+
+
+async def test_bad_card_shows_its_findings_inline(room: Room, open_page: OpenPage) -> None:
+    page = await open_page(room.view("coworkers"))
+    await page.get_by_role("button", name="Paste card or workflow").click()
+    field = page.get_by_label("Agent card or workflow JSON")
+    await field.fill(json.dumps({"name": 42, "url": "", "skills": "all"}))
+    await page.get_by_role("button", name="Add coworker").click()
+
+    result = page.locator(".agent-result")
+    await expect(result).to_contain_text("cannot be added: 3 errors")
+    errors = result.locator(".finding-error")
+    await expect(errors.locator(".finding-path")).to_have_text(["$.name", "$.url", "$.skills"])
+    await expect(errors.first).to_contain_text("name must be a string")
+    await expect(errors.first.locator(".finding-hint")).to_contain_text('Fix: Add "name"')
+    await expect(result.locator(".finding-warning .finding-path").first).to_have_text(
+        "$.capabilities"
+    )
+    # Not JSON at all: said before anything is sent.
+    await field.fill("{nope")
+    await page.get_by_role("button", name="Add coworker").click()
+    await expect(result).to_contain_text("The pasted text is not valid JSON")
+    await screenshot(page, "agents-bad-card")
+    assert await room.server.call("GET", f"/api/v1/organisations/{room.org['id']}/agents") == []
+
+
+async def test_mention_autocomplete_and_adding_to_a_channel(
+    room: Room, open_page: OpenPage, start_agent: StartAgent
+) -> None:
+    capitalizer = await start_agent("capitalizer")
+    pingpong = await start_agent("ping_pong")
+    await install(room, {"base_url": capitalizer.url})
+    ping = await install(room, {"card_url": pingpong.card_url})
+    await add_to_channel(room, ping)
+    page = await open_page(room.url)
+    bar = page.locator(".channel-agents")
+    await expect(bar.locator('[data-agent="PingPong"]')).to_be_visible()
+
+    # Add the second one from the channel header.
+    await bar.get_by_label("Coworker to add to #general").select_option(label="Capitalizer")
+    await bar.get_by_role("button", name="Add to channel").click()
+    await expect(bar.locator('[data-agent="Capitalizer"]')).to_be_visible()
+
+    composer = page.locator(".composer-text")
+    options = page.get_by_role("listbox", name="Coworkers to mention").get_by_role("option")
+    await composer.fill("")
+    await composer.press_sequentially("hello @")
+    await expect(options).to_have_count(2)
+    await expect(composer).to_have_attribute("aria-expanded", "true")
+    await expect(options.first).to_have_attribute("aria-selected", "true")
+    await composer.press("ArrowDown")
+    await expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    await composer.press("Escape")
+    await expect(options).to_have_count(0)
+    await expect(composer).to_have_value("hello @")  # Escape neither sent nor cleared
+
+    await composer.press_sequentially("ca")
+    await expect(options).to_have_text([re.compile("^✦ Capitalizer")])
+    await composer.press("Tab")
+    await expect(composer).to_have_value("hello @Capitalizer ")
+    await composer.press_sequentially("shout")
+    await composer.press("Enter")
+
+    reply = page.locator(".msg-agent")
+    await expect(reply.locator(".author")).to_have_text("Capitalizer")
+    await expect(reply.locator(".agent-body")).to_have_text("HELLO SHOUT")
+    [call] = await capitalizer.wait_for_calls(1)
+    assert call.body["params"]["message"]["parts"][0]["text"] == "hello shout"
+    assert pingpong.calls == []  # not mentioned, not called
+    await screenshot(page, "agents-mention")
+
+
+async def test_a_pushed_reply_updates_live(
+    room: Room, open_page: OpenPage, start_agent: StartAgent
+) -> None:
+    weather = await start_agent("weather")
+    agent = await install(room, {"base_url": weather.url})
+    page = await open_page(direct_url(room, agent))
+    await send(page, "weather in Lagos")
+
+    mine = page.locator(".msg", has_text="weather in Lagos")
+    pending = mine.locator(".agent-pending")
+    await expect(pending).to_contain_text("Weather Agent is on it")
+    await expect(pending.locator(".task-state")).to_contain_text("working")
+    await expect(page.locator(".msg-agent")).to_have_count(0)
+
+    push = await weather.push_now()
+    assert push.status == 200, push.answer
+    reply = page.locator(".msg-agent")
+    await expect(reply.locator(".agent-body")).to_have_text("Sunny, 31°C")
+    await expect(reply.locator(".task-state")).to_contain_text("completed")
+    await expect(pending).to_have_count(0)
+
+    await reply.get_by_role("button", name=re.compile("Agent trace")).click()
+    trace = reply.locator(".agent-trace")
+    await expect(trace.locator(".task-states .task-state")).to_have_text(
+        [re.compile("working"), re.compile("completed")]
+    )
+    push_item = trace.locator(".push-item")
+    await expect(push_item.locator(".task-state")).to_contain_text("completed")
+    await expect(push_item.locator("pre")).to_contain_text("Sunny, 31°C")
+    await expect(trace.locator('.task-delivery[data-kind="agent_push"]')).to_be_visible()
+
+
+async def test_failed_call_shows_as_an_error_with_its_reason(
+    room: Room, open_page: OpenPage, start_agent: StartAgent
+) -> None:
+    broken = await start_agent("ping_pong", misbehave="rpc_error")
+    agent = await install(room, {"base_url": broken.url})
+    page = await open_page(direct_url(room, agent))
+    await send(page, "ping")
+    reply = page.locator(".msg-agent")
+    await expect(reply.locator(".agent-failed")).to_contain_text("The agent call failed")
+    await expect(reply.locator(".agent-failed")).to_contain_text("-32603")
+    await expect(reply.locator(".task-state")).to_contain_text("failed")
+
+
+async def test_details_override_channels_and_delete(
+    room: Room, open_page: OpenPage, start_agent: StartAgent
+) -> None:
+    stub = await start_agent("capitalizer")
+    agent = await install(room, {"base_url": stub.url})
+    page = await open_page(room.server.page_url(room.org["id"], view="coworkers"))
+    await page.get_by_role("button", name="Details of Capitalizer").first.click()
+
+    await expect(page.get_by_role("heading", name="Capitalizer", level=1)).to_be_visible()
+    await expect(page.locator(".skill-name")).to_have_text("Capitalizer")
+    await expect(page.locator(".effective-url").first).to_have_text(stub.rpc_url)
+    await page.get_by_label("RPC URL override").fill("http://127.0.0.1:9/elsewhere")
+    await page.get_by_role("button", name="Save RPC URL").click()
+    await expect(page.locator(".effective-url").first).to_have_text("http://127.0.0.1:9/elsewhere")
+    await expect(page.locator(".url-note").first).to_contain_text("your override")
+
+    await page.get_by_role("button", name="Add to #general").click()
+    await expect(page.get_by_role("button", name="Remove from #general")).to_be_visible()
+    [here] = await room.server.call("GET", f"/api/v1/channels/{room.channel['id']}/agents")
+    assert here["id"] == agent["id"]
+    await screenshot(page, "agents-details")
+
+    await page.get_by_role("button", name="Delete…").click()
+    await page.get_by_role("button", name=re.compile("Really delete Capitalizer")).click()
+    await expect(page.get_by_role("heading", name="Coworkers", level=1)).to_be_visible()
+    await expect(page.locator('#sidebar a[data-agent="Capitalizer"]')).to_have_count(0)
+
+
+async def test_agent_content_is_text(
+    room: Room, open_page: OpenPage, start_agent: StartAgent
+) -> None:
+    weather = await start_agent("weather")
+    card = weather.card(weather.url) | {"name": HOSTILE, "description": "<script>alert(2)</script>"}
+    agent = await install(room, {"card": card})
+    page = await open_page(direct_url(room, agent))
+    dialogs = watch_dialogs(page)
+    await send(page, "go")
+    await expect(page.locator(".agent-pending")).to_be_visible()
+
+    task = weather._done_task()
+    task["artifacts"] = [
+        {
+            "artifactId": "a1",
+            "parts": [
+                {"kind": "text", "text": f"text {HOSTILE}"},
+                {"kind": "file", "file": {"name": f"{HOSTILE}.png", "mimeType": "image/png", "bytes": PIXEL}},
+                {"kind": "file", "file": {"name": "js.txt", "uri": "javascript:window.__pwned=3"}},
+                {"kind": "file", "file": {"name": "report.pdf", "mimeType": "application/pdf", "uri": "https://example.com/r.pdf"}},
+                {"kind": "data", "data": {"html": HOSTILE, "n": 1}},
+            ],
+        }
+    ]  # fmt: skip
+    await weather.push_now(task)
+
+    reply = page.locator(".msg-agent")
+    await expect(reply.locator(".author")).to_have_text(HOSTILE)
+    body = reply.locator(".agent-body")
+    await expect(body.locator(".part-text")).to_have_text(f"text {HOSTILE}")
+    image = body.locator("img.part-image")
+    await expect(image).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+    await expect(image).to_have_attribute("alt", f"{HOSTILE}.png")
+    await expect(body.get_by_role("link", name="js.txt")).to_have_count(0)
+    await expect(body.locator(".part-file", has_text="js.txt")).to_contain_text("no link")
+    link = body.get_by_role("link", name="report.pdf")
+    await expect(link).to_have_attribute("href", "https://example.com/r.pdf")
+    await expect(body.locator(".part-data")).to_contain_text('"html": "<img src=x onerror=')
+    await expect(page.locator(".channel-agents strong")).to_have_text(HOSTILE)
+    await expect(page.locator("#sidebar a[data-agent] .nav-text")).to_have_text(HOSTILE)
+
+    assert await page.evaluate("window.__pwned") is None
+    assert dialogs == []
+    assert await page.evaluate(DOM_AUDIT) == []
+    await screenshot(page, "agents-hostile")
