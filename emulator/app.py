@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from emulator.agents.service import AgentService
 from emulator.clock import make_clock
 from emulator.config import Config
 from emulator.db.database import Database
@@ -56,6 +57,7 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
         ticks=ticks,
         returns=ReturnService(db, messages, fanout, hub, config, clock),
         scheduler=scheduler,
+        agents=AgentService(db, outbound, messages, deliveries, hub, tasks, fanout, config, clock),
     )
     await scheduler.start()
     try:

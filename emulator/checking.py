@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from emulator.a2a import detect_document
+from emulator.agents.loader import describe_document
 from emulator.config import Config
 from emulator.integrations import SpecCheck
 from emulator.outbound import FetchError, OutboundClient
@@ -19,6 +21,9 @@ def check_body(body: bytes, source: str) -> dict[str, Any]:
     document, findings = parse_json_document(body, source)
     if document is None:
         return SpecCheck(None, None, findings, source).as_dict()
+    if detect_document(document) in ("card", "workflow"):  # an agent (CONTRACT Part 4)
+        card_url = source if is_url(source) else None
+        return describe_document(document, source, card_url).as_dict()
     checked, findings = check_spec(document)
     return SpecCheck(document, checked, findings, source).as_dict()
 

@@ -104,6 +104,24 @@ def serve_options(command: Callable[..., Any]) -> Callable[..., Any]:
             envvar=env("tick_timeout"),
         ),
         click.option(
+            "--a2a",
+            "a2a_mode",
+            type=click.Choice(["strict", "lenient"]),
+            default="strict",
+            show_default=True,
+            envvar=env("a2a"),
+            help="How agents' A2A answers are read: as Telex does, or tolerating quirks.",
+        ),
+        click.option(
+            "--agent-timeout",
+            "agent_timeout_s",
+            type=float,
+            default=30.0,
+            show_default=True,
+            envvar=env("agent_timeout"),
+            help="Seconds an agent has to answer (a whole stream included).",
+        ),
+        click.option(
             "--settings-as-strings",
             is_flag=True,
             envvar=env("settings_as_strings"),
@@ -184,9 +202,11 @@ def check(source: str, as_json: bool) -> None:
 
 
 def render_check(result: dict[str, Any]) -> str:
+    kind = result["integration_type"]
+    if result.get("document_kind") in ("card", "workflow"):  # an agent
+        kind = f"agent {result['document_kind']}"
     lines = [
-        f"{result['source']}: "
-        + (f"{result['app_name']} ({result['integration_type']})" if result["ok"] else "rejected")
+        f"{result['source']}: " + (f"{result['app_name']} ({kind})" if result["ok"] else "rejected")
     ]
     for severity in ("errors", "warnings"):
         for finding in result[severity]:

@@ -49,6 +49,9 @@ class Config:
     max_spec_bytes: int = 2 * 1024 * 1024
     max_response_log_bytes: int = 64 * 1024
     late_return_after_s: float = 600.0
+    a2a_mode: Literal["strict", "lenient"] = "strict"  # how agents' answers are read (§3.4)
+    agent_timeout_s: float = 30.0  # one agent RPC (message/send, or a whole stream)
+    card_fetch_timeout_s: float = 10.0
     extra_allowed_origins: tuple[str, ...] = field(default=())
 
     def base_url(self) -> str:

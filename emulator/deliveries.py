@@ -16,7 +16,7 @@ from emulator.masking import mask_request_body
 from emulator.outbound import OutboundResult
 from emulator.shapes import delivery_view
 
-DELIVERY_KINDS = ("modifier", "output", "target", "tick", "auth_callback")
+DELIVERY_KINDS = ("modifier", "output", "target", "tick", "auth_callback", "agent", "agent_push")
 OUTCOMES = ("ok", "skipped", "error", "timeout")
 
 
@@ -105,7 +105,9 @@ class DeliveryLog:
         offset: int = 0,
     ) -> list[dict[str, Any]]:
         query = select(models.Delivery)
-        for name in ("channel_id", "integration_id", "kind", "outcome", "message_id", "tick_id"):
+        for name in (
+            "channel_id", "integration_id", "kind", "outcome", "message_id", "tick_id", "agent_id", "task_id"
+        ):  # fmt: skip
             if filters.get(name):
                 query = query.where(getattr(models.Delivery, name) == filters[name])
         query = query.order_by(models.Delivery.started_at.desc(), models.Delivery.id)

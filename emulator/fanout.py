@@ -28,6 +28,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -181,6 +182,8 @@ class Fanout:
         self._writer: GroupWriter[_Write, dict[str, Any] | None] = GroupWriter(
             self._write, tasks, "fanout: store messages and deliveries"
         )
+        # Told of every message this path stored: the agents route people's messages.
+        self.on_stored: Callable[[models.Message], None] | None = None
 
     async def _forget_active(self) -> None:
         self._active_generation += 1
@@ -295,14 +298,31 @@ class Fanout:
         # The modifier hops are logged in the message's own write: they happened either way.
         view = cast(dict[str, Any], await self._writer.submit(_Write(row, hop_rows)))
 
-        plan = [
+        plan = self._plan(active)
+        if plan:
+            self._tasks.spawn(self._deliver_all(row, text, plan), name=f"fanout {row.id}")
+        if self.on_stored is not None:
+            self.on_stored(row)
+        return view
+
+    def _plan(self, active: list[ActiveIntegration]) -> list[_Step]:
+        return [
             step
             for step in (self._target_of(a) for a in active if a.integration_type != "modifier")
             if step[2] is not None or step[3] is not None  # else nothing to send or log
         ]
+
+    def deliver_stored(self, row: models.Message) -> None:
+        """Deliver a message stored elsewhere (an agent's reply) to the channel's outputs
+        and targets, in the background, without the modifier chain."""
+        self._tasks.spawn(self._deliver_stored(row), name=f"fanout {row.id}")
+
+    async def _deliver_stored(self, row: models.Message) -> None:
+        plan = self._plan(await self._active_on(row.channel_id))
         if plan:
-            self._tasks.spawn(self._deliver_all(row, text, plan), name=f"fanout {row.id}")
-        return view
+            await self._deliver_all(
+                row, wire_message(row.content, self._config.message_format), plan
+            )
 
     async def _run_modifier(
         self, modifier: ActiveIntegration, row: models.Message, text: str

@@ -35,6 +35,9 @@ EVENT_TYPES = (
     "tick.finished",
     "return.received",
     "integration.changed",
+    "message.updated",
+    "task.updated",
+    "agent.changed",
 )
 
 

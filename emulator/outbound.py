@@ -10,6 +10,7 @@ import asyncio
 import errno
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,6 +106,68 @@ class OutboundClient:
             )
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             return OutboundResult(url, payload, None, b"", False, _ms(started), describe(exc, url))
+
+    async def post_stream(
+        self,
+        url: str,
+        body: Any,
+        timeout_s: float,
+        on_chunk: Callable[[bytes], Awaitable[bool]],
+        max_bytes: int = 16 * 1024 * 1024,
+    ) -> OutboundResult:
+        """POST `body` as JSON and hand each chunk of a streamed answer (Server-Sent Events)
+        to `on_chunk` as it arrives; `on_chunk` returns True to stop reading. Never raises.
+
+        A 2xx answer is streamed; any other is read like `post_json`. The result's `body`
+        keeps the first `read_limit_bytes` for the log; `timed_out` means `timeout_s` ended
+        the whole exchange, which the caller treats as the end of the stream.
+        """
+        payload = json.dumps(body, ensure_ascii=False)
+        started = time.perf_counter()
+        kept: list[bytes] = []
+        kept_size = 0
+        status: int | None = None
+        try:
+            async with asyncio.timeout(timeout_s):
+                async with self.session.post(
+                    url,
+                    data=payload.encode(),
+                    headers={"Content-Type": "application/json", "Accept": "text/event-stream"},
+                    allow_redirects=False,
+                ) as response:
+                    status = response.status
+                    if not 200 <= status < 300:
+                        data, truncated = await self._read_bounded(response)
+                        return OutboundResult(
+                            url, payload, status, data, truncated, _ms(started), None
+                        )
+                    total = 0
+                    async for chunk in response.content.iter_any():
+                        total += len(chunk)
+                        if kept_size < self.read_limit_bytes:
+                            kept.append(chunk[: self.read_limit_bytes - kept_size])
+                            kept_size += len(kept[-1])
+                        if await on_chunk(chunk) or total > max_bytes:
+                            break
+                    data = b"".join(kept)
+                    return OutboundResult(
+                        url, payload, status, data, total > kept_size, _ms(started), None
+                    )
+        except TimeoutError:
+            return OutboundResult(
+                url,
+                payload,
+                status,
+                b"".join(kept),
+                False,
+                _ms(started),
+                f"no end of the answer within {timeout_s:g} s",
+                timed_out=True,
+            )
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            return OutboundResult(
+                url, payload, status, b"".join(kept), False, _ms(started), describe(exc, url)
+            )
 
     async def _read_bounded(self, response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
         # read(n) returns what has arrived so far (one chunk, often 64 KiB): loop to the end.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from emulator.agents.service import AgentService
 from emulator.clock import RealClock, VirtualClock
 from emulator.config import Config
 from emulator.db.database import Database
@@ -36,6 +37,7 @@ class Services:
     ticks: TickService
     returns: ReturnService
     scheduler: Scheduler
+    agents: AgentService
 
     async def drain(self) -> None:
         """Wait for every in-flight delivery, tick and callback."""

@@ -97,6 +97,9 @@ def message_view(row: models.Message) -> dict[str, Any]:
         "integration_id": row.integration_id,
         "warning": row.warning,
         "trace": row.trace,
+        "agent_id": row.agent_id,
+        "task_id": row.task_id,
+        "parts": row.parts,
         "created_at": iso(row.created_at),
     }
 
@@ -109,6 +112,8 @@ def delivery_view(row: models.Delivery) -> dict[str, Any]:
         "channel_id": row.channel_id,
         "message_id": row.message_id,
         "tick_id": row.tick_id,
+        "agent_id": row.agent_id,
+        "task_id": row.task_id,
         "url": row.url,
         "request_body": row.request_body,
         "status_code": row.status_code,

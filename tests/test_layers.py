@@ -13,7 +13,7 @@ LAYERS: list[set[str]] = [
      "setting_values", "payloads", "urls", "masking"},
     {"db", "outbound", "hub", "tasks", "batching", "shapes"},
     {"deliveries", "directory", "integrations", "messages", "fanout", "ticks", "returns",
-     "scheduling", "checking"},
+     "scheduling", "checking", "agents"},
     {"services", "keys", "web"},
     {"app", "server", "cli", "demo", "testing", "pytest_plugin", "__main__"},
 ]  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from emulator.agents.loader import wants_agent
 from emulator.errors import Conflict, ValidationFailed, problem
 from emulator.returns import CORRELATIONS
 from emulator.shapes import iso
@@ -24,6 +25,7 @@ async def reset(request: web.Request) -> web.Response:
     s = services(request)
     await s.drain()
     await s.db.reset()
+    await s.agents.forget()
     return plain_json({"status": "reset"})
 
 
@@ -34,6 +36,8 @@ async def drain(request: web.Request) -> web.Response:
 
 async def check(request: web.Request) -> web.Response:
     body = await json_object(request)
+    if wants_agent(body):  # {card_url}, {base_url}, {card} or {workflow}
+        return plain_json(await services(request).agents.check(body))
     result = await services(request).integrations.load(body.get("json_url"), body.get("spec"))
     return plain_json(result.as_dict())
 

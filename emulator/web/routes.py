@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from emulator.web import api, control, events, openapi, ui, ui_api, webhooks
+from emulator.web import agents, api, control, events, openapi, ui, ui_api, webhooks
 from emulator.web.envelope import api_key_guard, envelope_errors
 
 ORG = "/organisations/{org_id}"
 CUSTOM = ORG + "/integrations/custom"
+AGENTS = ORG + "/agents"
 
 # Telex-compatible REST API, mounted at /api/v1 (CONTRACT §2.3).
 API = [
@@ -33,6 +34,13 @@ API = [
         ORG + "/integrations/{integration_id}/channels/{channel_id}/settings",
         api.set_channel_settings,
     ),
+    web.post(AGENTS, agents.install_agent),
+    web.get(AGENTS, agents.list_agents),
+    web.get(AGENTS + "/{agent_id}", agents.get_agent),
+    web.put(AGENTS + "/{agent_id}", agents.update_agent),
+    web.delete(AGENTS + "/{agent_id}", agents.delete_agent),
+    web.put("/channels/{channel_id}/agents/{agent_id}", agents.set_channel_agent),
+    web.get("/channels/{channel_id}/agents", agents.channel_agents),
 ]
 
 # Control API for tests and the UI, mounted at /- (CONTRACT §2.5).
@@ -49,6 +57,8 @@ CONTROL = [
     web.get("/clock", control.clock),
     web.post("/clock/advance", control.advance_clock),
     web.get("/returns", control.returns),
+    web.get("/tasks", agents.list_tasks),
+    web.get("/tasks/{task_id}", agents.get_task),
     web.get("/events", events.stream),
     web.get("/openapi.json", openapi.document),
     web.get("/cron/preview", ui_api.cron_preview),
@@ -61,6 +71,7 @@ OPEN = [
     web.post("/v1/return/{channel_id}", webhooks.receive),
     web.post("/api/v1/return/{channel_id}", webhooks.receive),
     web.post("/webhooks/feed/{channel_id}", webhooks.receive),
+    web.post("/v1/a2a/webhooks/{hook_id}", agents.receive_push),
     web.get("/", ui.index),
     web.static("/static", ui.STATIC_DIR, append_version=True),
 ]

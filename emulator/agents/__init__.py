@@ -1,0 +1,11 @@
+"""Telex agents (A2A coworkers), the service side: install, route, call, push, stream.
+
+- `loader`: the one way a card or workflow JSON is fetched and linted (install, re-fetch, check)
+- `registry`: installed agents, their direct channels, the channels they were added to
+- `routing`: which agents a user's message goes to
+- `calls`: one `message/send` (or `message/stream`, via `streaming`) and what it leaves
+- `pushes`: the push webhook's updates to a task
+- `records`: the rows a call or a push writes, in one short write
+- `views`: agents and tasks as the API shows them
+- `service`: the facade the app wires and the web layer calls
+"""

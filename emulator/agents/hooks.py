@@ -1,0 +1,120 @@
+"""Push hooks: the key that signs push tokens, and what each hook id leads to.
+
+Every call gets a hook (its AgentTask id) under `/v1/a2a/webhooks/`. A push may arrive
+while its call is still being recorded (a fast agent pushes before the emulator has
+written the answer), so hooks in flight are known in memory and a push for one waits
+until the call's write is done. The signing key is an instance value in the database:
+an agent may push a day after it was called, across a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from emulator.db import models
+from emulator.db.database import Database
+
+SIGNING_KEY = "a2a_push_signing_key"
+REMEMBERED_HOOKS = 10_000
+IN_FLIGHT_WAIT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Hook:
+    """What a push to one hook updates and how it is authenticated."""
+
+    task_id: str
+    agent_id: str
+    agent_name: str
+    organisation_id: str
+    channel_id: str
+    api_key: str
+
+
+class PushSigner:
+    """The HS256 key of push tokens, created on first use and kept in `instance_values`."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._key: str | None = None
+        self._lock = asyncio.Lock()
+
+    async def key(self) -> str:
+        if self._key is not None:
+            return self._key
+        async with self._lock:
+            if self._key is None:
+                async with self._db.write() as session:
+                    row = await session.get(models.InstanceValue, SIGNING_KEY)
+                    if row is None:
+                        row = models.InstanceValue(key=SIGNING_KEY, value=secrets.token_hex(32))
+                        session.add(row)
+                    self._key = row.value
+        return self._key
+
+    def forget(self) -> None:
+        """After `/-/reset`: the stored key is gone; make (and store) a new one next time."""
+        self._key = None
+
+
+class HookBook:
+    """Hook id -> Hook, from memory (recent calls) or the database."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._known: OrderedDict[str, Hook] = OrderedDict()
+        self._in_flight: dict[str, asyncio.Event] = {}
+
+    def open(self, hook: Hook) -> None:
+        """A call with this hook is starting: pushes to it wait for `close`."""
+        self._in_flight[hook.task_id] = asyncio.Event()
+        self._remember(hook)
+
+    def close(self, task_id: str) -> None:
+        """The call's outcome is stored (or it failed): pushes may proceed."""
+        event = self._in_flight.pop(task_id, None)
+        if event is not None:
+            event.set()
+
+    def forget(self) -> None:
+        """After `/-/reset`: no hook is known any more."""
+        self._known.clear()
+
+    def _remember(self, hook: Hook) -> None:
+        self._known[hook.task_id] = hook
+        self._known.move_to_end(hook.task_id)
+        while len(self._known) > REMEMBERED_HOOKS:
+            self._known.popitem(last=False)
+
+    async def find(self, task_id: str) -> Hook | None:
+        """The hook, once no call holds it; None when there is no such task."""
+        event = self._in_flight.get(task_id)
+        if event is not None:
+            try:
+                await asyncio.wait_for(event.wait(), IN_FLIGHT_WAIT_S)
+            except TimeoutError:
+                pass
+        hook = self._known.get(task_id)
+        if hook is not None:
+            return hook
+        async with self._db.read() as session:
+            found = (
+                await session.execute(
+                    select(models.AgentTask, models.Agent)
+                    .join(models.Agent, models.Agent.id == models.AgentTask.agent_id)
+                    .where(models.AgentTask.id == task_id)
+                )
+            ).first()
+        if found is None:
+            return None
+        task, agent = found
+        hook = Hook(
+            task.id, agent.id, agent.name, agent.organisation_id, task.channel_id, agent.api_key
+        )
+        self._remember(hook)
+        return hook
