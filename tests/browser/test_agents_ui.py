@@ -1,24 +1,29 @@
 """Coworkers (A2A agents) in the browser: adding one by URL or pasted card with the
 linter's findings inline, its direct channel, `@` autocomplete, replies with their task
 state (live through pushes), the agent trace, the details page, and agent content that
-must stay text. Real emulator, real stub agents (tests/agent_stubs.py), real Chromium."""
+must stay text. Real emulator, real stub agents (tests/stub_agents.py), real Chromium.
+Where an agent pushes, the test plays the agent: it POSTs to the push URL the emulator
+sent, with the token it sent, as a real agent does."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from aiohttp import web
 from playwright.async_api import Page, expect
 
-from tests import agent_stubs
+from tests import stub_agents
 from tests.browser.conftest import OpenPage, Room, screenshot
+from tests.stub_agents import StubAgent
 
 pytestmark = pytest.mark.browser
 
-StartAgent = Callable[..., Awaitable[agent_stubs.AgentStub]]
+StartAgent = Callable[..., Awaitable[StubAgent]]
 
 # A 1x1 PNG: an inline image from a data: URL.
 PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
@@ -45,10 +50,50 @@ DOM_AUDIT = """() => {
 
 @pytest.fixture
 def start_agent(aiohttp_server: Any) -> StartAgent:
-    async def start(behaviour: agent_stubs.Behaviour, **kwargs: Any) -> agent_stubs.AgentStub:
-        return await agent_stubs.start(aiohttp_server, agent_stubs.AgentStub(behaviour, **kwargs))
+    async def start(name: str = "PingPong", **kwargs: Any) -> StubAgent:
+        return await stub_agents.start(aiohttp_server, StubAgent(name, **kwargs))
 
     return start
+
+
+async def capitalize(request: dict[str, Any], _http: web.Request) -> web.StreamResponse:
+    """Telex's capitalizer: a completed Task whose artifact is the text in capitals."""
+    done = stub_agents.task("completed", stub_agents.text_of(request).upper())
+    return stub_agents.rpc(request, done)
+
+
+def working() -> stub_agents.Answer:
+    """Telex's weather agent: a working Task, its result pushed later."""
+    return stub_agents.replies(stub_agents.task("working", task_id="forecast-1"))
+
+
+def gated_stream(gate: asyncio.Event) -> stub_agents.Answer:
+    """Telex's streaming example, one Message event per line; the second waits for `gate`,
+    so the test sees the reply while it is still growing."""
+
+    async def answer(request: dict[str, Any], http: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(http)
+        for index, text in enumerate(("First line", "Second line")):
+            if index:
+                await gate.wait()
+            result = stub_agents.message(text, f"m-{index}")
+            event = {"jsonrpc": "2.0", "id": f"evt-{index}", "result": result, "error": None}
+            await response.write(f"data: {json.dumps(event)}\n\n".encode())
+        await response.write_eof()
+        return response
+
+    return answer
+
+
+async def push(room: Room, stub: StubAgent, result: dict[str, Any]) -> None:
+    """What a pushing agent does: POST the result to the push URL of its last call, with
+    the token that call carried."""
+    config = stub.received[-1]["params"]["configuration"]["pushNotificationConfig"]
+    body = {"jsonrpc": "2.0", "id": "push-1", "result": result}
+    headers = {"Authorization": f"Bearer {config['token']}"}
+    async with room.server.http.post(config["url"], json=body, headers=headers) as response:
+        assert response.status == 200, await response.text()
 
 
 async def install(room: Room, body: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +130,7 @@ async def send(page: Page, text: str) -> None:
 async def test_add_by_url_then_talk_in_its_direct_channel(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:
-    stub = await start_agent("ping_pong")
+    stub = await start_agent("PingPong")
     page = await open_page(room.view("coworkers"))
     await page.get_by_label("Agent URL (card or base URL)").fill(stub.url)
     await page.get_by_role("button", name="Add coworker").click()
@@ -93,7 +138,7 @@ async def test_add_by_url_then_talk_in_its_direct_channel(
     result = page.locator(".agent-result")
     await expect(result).to_contain_text("Added PingPong")
     card = page.locator(".agent-card", has_text="PingPong")
-    await expect(card.locator(".effective-url")).to_have_text(stub.rpc_url)
+    await expect(card.locator(".effective-url")).to_have_text(f"{stub.url}/")
     await expect(card.locator('[data-capability="streaming"]')).to_have_text(
         re.compile("Streaming: no$")
     )
@@ -110,8 +155,7 @@ async def test_add_by_url_then_talk_in_its_direct_channel(
     await expect(reply.locator(".badge-agent")).to_have_text("coworker")
     await expect(reply.locator(".agent-body")).to_have_text("pong")
     await expect(reply.locator(".task-state")).to_contain_text("completed")
-    [call] = await stub.wait_for_calls(1)
-    assert call.body["params"]["message"]["parts"][0]["text"] == "ping"
+    assert [stub_agents.text_of(call) for call in stub.received] == ["ping"]
 
     # The trace, from the reply: request, response and the call's delivery with its timing.
     await reply.get_by_role("button", name=re.compile("Agent trace")).click()
@@ -143,24 +187,23 @@ async def test_bad_card_shows_its_findings_inline(room: Room, open_page: OpenPag
     await expect(errors.locator(".finding-path")).to_have_text(["$.name", "$.url", "$.skills"])
     await expect(errors.first).to_contain_text("name must be a string")
     await expect(errors.first.locator(".finding-hint")).to_contain_text('Fix: Add "name"')
-    await expect(result.locator(".finding-warning .finding-path").first).to_have_text(
-        "$.capabilities"
-    )
+    warning = result.locator(".finding-warning", has_text="$.capabilities")
+    await expect(warning).to_contain_text("no capabilities")
+    await screenshot(page, "agents-bad-card")
     # Not JSON at all: said before anything is sent.
     await field.fill("{nope")
     await page.get_by_role("button", name="Add coworker").click()
     await expect(result).to_contain_text("The pasted text is not valid JSON")
-    await screenshot(page, "agents-bad-card")
     assert await room.server.call("GET", f"/api/v1/organisations/{room.org['id']}/agents") == []
 
 
 async def test_mention_autocomplete_and_adding_to_a_channel(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:
-    capitalizer = await start_agent("capitalizer")
-    pingpong = await start_agent("ping_pong")
+    capitalizer = await start_agent("Capitalizer", answer=capitalize)
+    pingpong = await start_agent("PingPong")
     await install(room, {"base_url": capitalizer.url})
-    ping = await install(room, {"card_url": pingpong.card_url})
+    ping = await install(room, {"card_url": f"{pingpong.url}/.well-known/agent.json"})
     await add_to_channel(room, ping)
     page = await open_page(room.url)
     bar = page.locator(".channel-agents")
@@ -178,6 +221,7 @@ async def test_mention_autocomplete_and_adding_to_a_channel(
     await expect(options).to_have_count(2)
     await expect(composer).to_have_attribute("aria-expanded", "true")
     await expect(options.first).to_have_attribute("aria-selected", "true")
+    await screenshot(page, "agents-autocomplete")
     await composer.press("ArrowDown")
     await expect(options.nth(1)).to_have_attribute("aria-selected", "true")
     await composer.press("Escape")
@@ -194,16 +238,15 @@ async def test_mention_autocomplete_and_adding_to_a_channel(
     reply = page.locator(".msg-agent")
     await expect(reply.locator(".author")).to_have_text("Capitalizer")
     await expect(reply.locator(".agent-body")).to_have_text("HELLO SHOUT")
-    [call] = await capitalizer.wait_for_calls(1)
-    assert call.body["params"]["message"]["parts"][0]["text"] == "hello shout"
-    assert pingpong.calls == []  # not mentioned, not called
+    assert [stub_agents.text_of(call) for call in capitalizer.received] == ["hello shout"]
+    assert pingpong.received == []  # not mentioned, not called
     await screenshot(page, "agents-mention")
 
 
 async def test_a_pushed_reply_updates_live(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:
-    weather = await start_agent("weather")
+    weather = await start_agent("Weather Agent", answer=working(), push_notifications=True)
     agent = await install(room, {"base_url": weather.url})
     page = await open_page(direct_url(room, agent))
     await send(page, "weather in Lagos")
@@ -214,8 +257,7 @@ async def test_a_pushed_reply_updates_live(
     await expect(pending.locator(".task-state")).to_contain_text("working")
     await expect(page.locator(".msg-agent")).to_have_count(0)
 
-    push = await weather.push_now()
-    assert push.status == 200, push.answer
+    await push(room, weather, stub_agents.task("completed", "Sunny, 31°C", task_id="forecast-1"))
     reply = page.locator(".msg-agent")
     await expect(reply.locator(".agent-body")).to_have_text("Sunny, 31°C")
     await expect(reply.locator(".task-state")).to_contain_text("completed")
@@ -232,10 +274,27 @@ async def test_a_pushed_reply_updates_live(
     await expect(trace.locator('.task-delivery[data-kind="agent_push"]')).to_be_visible()
 
 
+async def test_a_streaming_reply_grows_live(
+    room: Room, open_page: OpenPage, start_agent: StartAgent
+) -> None:
+    gate = asyncio.Event()
+    streamer = await start_agent("Streamer", answer=gated_stream(gate), streaming=True)
+    agent = await install(room, {"base_url": streamer.url})
+    page = await open_page(direct_url(room, agent))
+    await send(page, "hi")
+
+    lines = page.locator(".msg-agent .agent-body .part-text")
+    await expect(lines).to_have_text(["First line"])
+    gate.set()
+    await expect(lines).to_have_text(["First line", "Second line"])
+    await expect(page.locator(".msg-agent")).to_have_count(1)  # one reply, updated in place
+    assert streamer.received[0]["method"] == "message/stream"
+
+
 async def test_failed_call_shows_as_an_error_with_its_reason(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:
-    broken = await start_agent("ping_pong", misbehave="rpc_error")
+    broken = await start_agent(answer=stub_agents.rpc_error(-32603, "the model is down"))
     agent = await install(room, {"base_url": broken.url})
     page = await open_page(direct_url(room, agent))
     await send(page, "ping")
@@ -248,15 +307,16 @@ async def test_failed_call_shows_as_an_error_with_its_reason(
 async def test_details_override_channels_and_delete(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:
-    stub = await start_agent("capitalizer")
+    stub = await start_agent("Capitalizer", answer=capitalize)
     agent = await install(room, {"base_url": stub.url})
     page = await open_page(room.server.page_url(room.org["id"], view="coworkers"))
     await page.get_by_role("button", name="Details of Capitalizer").first.click()
 
     await expect(page.get_by_role("heading", name="Capitalizer", level=1)).to_be_visible()
-    await expect(page.locator(".skill-name")).to_have_text("Capitalizer")
-    await expect(page.locator(".effective-url").first).to_have_text(stub.rpc_url)
-    await page.get_by_label("RPC URL override").fill("http://127.0.0.1:9/elsewhere")
+    await expect(page.locator(".skill-name")).to_have_text("Ping")
+    await expect(page.locator(".skill-desc")).to_have_text("answers pong")
+    await expect(page.locator(".effective-url").first).to_have_text(f"{stub.url}/")
+    await page.get_by_role("textbox", name="RPC URL override").fill("http://127.0.0.1:9/elsewhere")
     await page.get_by_role("button", name="Save RPC URL").click()
     await expect(page.locator(".effective-url").first).to_have_text("http://127.0.0.1:9/elsewhere")
     await expect(page.locator(".url-note").first).to_contain_text("your override")
@@ -276,15 +336,15 @@ async def test_details_override_channels_and_delete(
 async def test_agent_content_is_text(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:
-    weather = await start_agent("weather")
-    card = weather.card(weather.url) | {"name": HOSTILE, "description": "<script>alert(2)</script>"}
+    weather = await start_agent("Weather Agent", answer=working(), push_notifications=True)
+    card = weather.card() | {"name": HOSTILE, "description": "<script>alert(2)</script>"}
     agent = await install(room, {"card": card})
     page = await open_page(direct_url(room, agent))
     dialogs = watch_dialogs(page)
     await send(page, "go")
     await expect(page.locator(".agent-pending")).to_be_visible()
 
-    task = weather._done_task()
+    task = stub_agents.task("completed", task_id="forecast-1")
     task["artifacts"] = [
         {
             "artifactId": "a1",
@@ -297,7 +357,7 @@ async def test_agent_content_is_text(
             ],
         }
     ]  # fmt: skip
-    await weather.push_now(task)
+    await push(room, weather, task)
 
     reply = page.locator(".msg-agent")
     await expect(reply.locator(".author")).to_have_text(HOSTILE)

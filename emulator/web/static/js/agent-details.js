@@ -203,7 +203,7 @@ export function mountAgentDetails(root, ctx) {
           skillList(agent),
           warnings.length ? [h("h3", { text: `Linter warnings (${warnings.length})` }), findingList(warnings.map((w) => ({ severity: "warning", ...w })))] : null,
         ),
-        h("div", { class: "stack" }, section("RPC URL override", "agent-override-title", overrideForm(agent)), channels),
+        h("div", { class: "stack" }, section("Where calls go", "agent-override-title", overrideForm(agent)), channels),
       ),
       calls,
     );

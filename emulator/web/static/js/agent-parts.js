@@ -12,7 +12,7 @@ const STATES = {
   submitted: ["◌", "neutral", "submitted"],
   working: ["⟳", "neutral", "working"],
   "input-required": ["?", "warn", "input required"],
-  "auth-required": ["🔒", "warn", "auth required"],
+  "auth-required": ["!", "warn", "auth required"],
   completed: ["✓", "ok", "completed"],
   canceled: ["⊘", "neutral", "canceled"],
   failed: ["✕", "bad", "failed"],
@@ -56,20 +56,28 @@ function fileUrl(part) {
   return { url: href, image: /^image\/(png|jpe?g|gif|webp)$/.test(mime) };
 }
 
+// A word, not an emoji: the page must not depend on an emoji font.
+function fileTag() {
+  return h("span", { class: "file-tag", text: "file" });
+}
+
 function filePart(part) {
   const name = String(part.name || "file");
   const mime = part.mimeType ? String(part.mimeType) : "";
   const { url, image } = fileUrl(part);
   const label = [name, mime ? ` (${mime})` : ""].join("");
   if (url && image) {
-    const img = h("img", { class: "part-image", src: url, alt: name, loading: "lazy", referrerpolicy: "no-referrer" });
+    const img = h("img", { class: "part-image", alt: name, loading: "lazy", referrerpolicy: "no-referrer" });
+    // Set here, not through h(): h() takes http(s) only, and fileUrl() allowed exactly an
+    // http(s) URL or a base64 data: URL of a raster image type (never SVG, never HTML).
+    img.setAttribute("src", url);
     img.addEventListener("error", () => img.replaceWith(h("span", { class: "muted", text: `${label}: image not loaded` })));
     return h("figure", { class: "part part-file part-figure" }, img, h("figcaption", { class: "muted small", text: label }));
   }
   if (url && !url.startsWith("data:")) {
-    return h("p", { class: "part part-file" }, h("span", { "aria-hidden": "true", text: "📎 " }), h("a", { href: url, rel: "noopener noreferrer", target: "_blank", text: name }), mime ? h("span", { class: "muted", text: ` ${mime}` }) : null);
+    return h("p", { class: "part part-file" }, fileTag(), h("a", { href: url, rel: "noopener noreferrer", target: "_blank", text: name }), mime ? h("span", { class: "muted", text: ` ${mime}` }) : null);
   }
-  return h("p", { class: "part part-file" }, h("span", { "aria-hidden": "true", text: "📎 " }), h("span", { class: "file-name", text: name }), h("span", { class: "muted", text: `${mime ? ` ${mime}` : ""} · no link the page can open` }));
+  return h("p", { class: "part part-file" }, fileTag(), h("span", { class: "file-name", text: name }), h("span", { class: "muted", text: `${mime ? ` ${mime}` : ""} · no link the page can open` }));
 }
 
 function dataPart(part) {

@@ -12,9 +12,10 @@ function msBetween(fromIso, toIso) {
   return Number.isFinite(from) && Number.isFinite(to) ? Math.max(0, to - from) : null;
 }
 
+// Under the virtual clock every instant of a call is the same: say nothing then.
 function sinceStart(task, iso) {
   const ms = msBetween(task.created_at, iso);
-  return ms === null ? "" : `+${formatMs(ms)}`;
+  return ms ? `+${formatMs(ms)}` : "";
 }
 
 function stateHistory(task) {
@@ -101,7 +102,7 @@ export function agentTrace(task, { agentName }) {
         taskStateChip(current.state),
         h("span", { class: "muted", text: current.method || "" }),
         current.a2a_task_id ? h("span", { class: "muted small" }, "A2A task ", h("code", { text: current.a2a_task_id })) : null,
-        h("span", { class: "muted small", text: `total ${formatMs(msBetween(current.created_at, current.updated_at))}` }),
+        msBetween(current.created_at, current.updated_at) ? h("span", { class: "muted small", text: `open for ${formatMs(msBetween(current.created_at, current.updated_at))}` }) : null,
       ),
       current.reason ? h("p", { class: "reason agent-reason", text: current.reason }) : null,
       Array.isArray(current.warnings) && current.warnings.length ? findingList(current.warnings.map((w) => (typeof w === "string" ? { message: w } : w))) : null,

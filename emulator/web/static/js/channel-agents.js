@@ -13,8 +13,7 @@ export function channelAgentsBar(channel, ctx) {
 
   if (direct) {
     replace(element,
-      h("span", { class: "coworker-mark", "aria-hidden": "true", text: "✦" }),
-      h("span", {}, "Direct channel with ", h("strong", { text: direct.name }), ": every message here goes to it."),
+      h("span", {}, h("span", { class: "coworker-mark", "aria-hidden": "true", text: "✦ " }), "Direct channel with ", h("strong", { text: direct.name }), ": every message here goes to it."),
       h("button", { type: "button", class: "btn btn-small btn-ghost", text: "Details", "aria-label": `Details of ${direct.name}`, onclick: () => ctx.openAgent(direct.id) }),
     );
     return { element, agents: () => here, reload: async () => {} };

@@ -132,7 +132,7 @@ function coworkerSection({ state, org, hashFor, isOpen, unreadBadge }) {
                 "aria-current": detailsCurrent ? "page" : undefined,
                 "aria-label": `Details of ${agent.name}`,
                 title: `Details of ${agent.name}`,
-                text: "ⓘ",
+                text: "i",
               }),
             );
           }),
