@@ -273,6 +273,18 @@ async def test_a_pushed_reply_updates_live(
     await expect(push_item.locator("pre")).to_contain_text("Sunny, 31°C")
     await expect(trace.locator('.task-delivery[data-kind="agent_push"]')).to_be_visible()
 
+    # The delivery log lists the call and the push under the agent's name.
+    await page.goto(room.view("deliveries"))
+    await page.get_by_label("Kind").select_option("agent_push")
+    row = page.locator(".log-row")
+    await expect(row).to_have_count(1)
+    await expect(row).to_contain_text("Weather Agent")
+    await page.get_by_label("Kind").select_option("")
+    await page.get_by_label("Coworker", exact=True).select_option(label="Weather Agent")
+    kinds = page.locator(".log-row .kind")
+    await expect(kinds).to_have_count(2)
+    assert sorted(await kinds.all_inner_texts()) == ["agent", "agent_push"]
+
 
 async def test_a_streaming_reply_grows_live(
     room: Room, open_page: OpenPage, start_agent: StartAgent

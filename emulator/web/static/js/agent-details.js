@@ -210,8 +210,11 @@ export function mountAgentDetails(root, ctx) {
   }
 
   load();
+  // Not while someone types in a form or reads an open trace: a redraw would lose it.
   const reloadSoon = debounce(() => {
-    if (!root.contains(document.activeElement) || !document.activeElement?.closest?.("form")) load();
+    const typing = root.contains(document.activeElement) && document.activeElement?.closest?.("form");
+    const reading = root.querySelector(".agent-calls details[open]");
+    if (!typing && !reading) load();
   }, 300);
   return {
     onEvent(type, data) {
