@@ -197,6 +197,27 @@ async def test_bad_card_shows_its_findings_inline(room: Room, open_page: OpenPag
     assert await room.server.call("GET", f"/api/v1/organisations/{room.org['id']}/agents") == []
 
 
+async def test_a_pasted_workflow_becomes_a_coworker(
+    room: Room, open_page: OpenPage, start_agent: StartAgent
+) -> None:
+    stub = await start_agent("History Agent")
+    page = await open_page(room.view("coworkers"))
+    await page.get_by_role("button", name="Paste card or workflow").click()
+    workflow = stub_agents.workflow(stub)
+    await page.get_by_label("Agent card or workflow JSON").fill(json.dumps(workflow))
+    await page.get_by_role("button", name="Add coworker").click()
+
+    await expect(page.locator(".agent-result")).to_contain_text("Added History Agent")
+    card = page.locator(".agent-card", has_text="History Agent")
+    await expect(card.locator(".badge-source")).to_have_text("workflow JSON")
+    await expect(card.locator(".effective-url")).to_have_text(f"{stub.url}/")
+    await card.get_by_role("button", name="Open the direct channel with History Agent").click()
+    await send(page, "ping")
+    await expect(page.locator(".msg-agent .agent-body")).to_have_text("pong")
+    # A workflow agent gets the channel's history as a list in a data part.
+    assert isinstance(stub.received[0]["params"]["message"]["parts"][1]["data"], list)
+
+
 async def test_mention_autocomplete_and_adding_to_a_channel(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:

@@ -317,9 +317,9 @@ export function mountMessages(root, ctx) {
 
   async function load() {
     try {
-      // Tasks first: a reply is drawn with its task's state.
-      await tasks.load().catch(() => {});
-      const messages = await get(`${paths.messages(channel.id)}?limit=${PAGE_SIZE}`);
+      // Both at once; the tasks are in before any message is drawn (a reply shows its
+      // task's state). A channel's tasks failing to load only loses those decorations.
+      const [messages] = await Promise.all([get(`${paths.messages(channel.id)}?limit=${PAGE_SIZE}`), tasks.load().catch(() => {})]);
       for (const message of messages) upsert(message);
       scroller.scrollTop = scroller.scrollHeight;
     } catch (error) {
