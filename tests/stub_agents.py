@@ -212,3 +212,18 @@ def workflow(stub: StubAgent, name: str | None = None) -> dict[str, Any]:
         "pinData": {},
         "settings": {"executionOrder": "v1"},
     }
+
+
+def streams_then_hang(*results: Any) -> Answer:
+    """Streams `results`, then keeps the stream open without a final event."""
+
+    async def answer(request: dict[str, Any], http: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(http)
+        for index, result in enumerate(results):
+            event = {"jsonrpc": "2.0", "id": f"evt-{index}", "result": result}
+            await response.write(f"data: {json.dumps(event)}\n\n".encode())
+        await asyncio.Event().wait()  # until the server shuts down
+        return response
+
+    return answer

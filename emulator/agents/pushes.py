@@ -57,10 +57,11 @@ class PushAnswer:
     body: dict[str, Any]
 
 
-def _answer(status: int, message: str, **extra: Any) -> PushAnswer:
+def _answer(status: int, message: str, data: dict[str, Any] | None = None) -> PushAnswer:
+    """The Telex envelope, as every answer of the emulator's own API: data says which task."""
     verdict = "success" if status < 400 else "error"
     return PushAnswer(
-        status, {"status": verdict, "status_code": status, "message": message, **extra}
+        status, {"status": verdict, "status_code": status, "message": message, "data": data}
     )
 
 
@@ -130,8 +131,7 @@ class PushReceiver:
         answer = _answer(
             200,
             f"push received: the task is {settled.state}",
-            task_id=hook.task_id,
-            state=settled.state,
+            {"task_id": hook.task_id, "state": settled.state},
         )
         body_text = _logged(push.body, self._config.max_response_log_bytes)
         entry = {"at": iso(received), "state": settled.state, "body": body_text}

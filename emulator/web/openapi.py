@@ -21,6 +21,7 @@ from emulator.deliveries import DELIVERY_KINDS, OUTCOMES
 from emulator.hub import EVENT_TYPES
 from emulator.returns import CORRELATIONS
 from emulator.ticks import TICK_OUTCOMES, TRIGGERS
+from emulator.web import openapi_agents
 from emulator.web.envelope import plain_json
 from emulator.web.openapi_schemas import (
     ID,
@@ -120,7 +121,7 @@ WEBHOOKS: list[Row] = [
      202, VERDICT, "", "WebhookBody"),
 ]  # fmt: skip
 
-WEBHOOK_IDS = frozenset(row[2] for row in WEBHOOKS)
+WEBHOOK_IDS = frozenset(row[2] for row in WEBHOOKS + openapi_agents.WEBHOOKS)
 
 # CONTRACT §2.5: plain JSON for tests and the UI; errors are envelopes.
 CONTROL: list[Row] = [
@@ -200,6 +201,7 @@ QUERY: dict[str, list[Schema]] = {
     ],
     "listDeliveries": [
         *id_filters("channel_id", "integration_id", "message_id", "tick_id"),
+        *openapi_agents.DELIVERY_FILTERS,
         enum_filter("kind", DELIVERY_KINDS),
         enum_filter("outcome", OUTCOMES),
         *page(100, 1000),
@@ -275,11 +277,13 @@ DESCRIPTIONS = {
     "invalid: reload from the REST API. Its `id` is where to resume next time (empty: "
     "nowhere). Only pages of the emulator itself may listen: a foreign `Origin` gets 403.",
     **{row[2]: _WEBHOOK_TEXT for row in WEBHOOKS},
+    **openapi_agents.DESCRIPTIONS,
 }
 PATH_PARAMETERS = {
     "org_id": "an organisation id",
     "channel_id": "a channel id",
     "integration_id": "an installed integration's id",
+    **openapi_agents.PATH_PARAMETERS,
 }
 
 
@@ -324,16 +328,20 @@ def operation(row: Row) -> dict[str, Any]:
     }
     if operation_id in DESCRIPTIONS:
         op["description"] = DESCRIPTIONS[operation_id]
-    parameters = [
-        {
-            "name": name,
-            "in": "path",
-            "required": True,
-            "description": PATH_PARAMETERS[name],
-            "schema": ID,
-        }
-        for name in re.findall(r"\{(\w+)\}", path)
-    ] + QUERY.get(operation_id, [])
+    parameters = (
+        [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "description": PATH_PARAMETERS[name],
+                "schema": ID,
+            }
+            for name in re.findall(r"\{(\w+)\}", path)
+        ]
+        + QUERY.get(operation_id, [])
+        + openapi_agents.QUERY.get(operation_id, [])
+    )
     if parameters:
         op["parameters"] = parameters
     if request is not None:
@@ -355,7 +363,8 @@ def operation(row: Row) -> dict[str, Any]:
 
 def build_paths() -> dict[str, dict[str, Any]]:
     paths: dict[str, dict[str, Any]] = {}
-    for row in API + WEBHOOKS + CONTROL:
+    agents = openapi_agents.API + openapi_agents.WEBHOOKS + openapi_agents.CONTROL
+    for row in API + WEBHOOKS + CONTROL + agents:
         paths.setdefault(row[1], {})[row[0]] = operation(row)
     return paths
 
@@ -387,7 +396,7 @@ def build() -> dict[str, Any]:
         "security": [{}, {"bearer": []}],
         "paths": build_paths(),
         "components": {
-            "schemas": schemas(),
+            "schemas": schemas() | openapi_agents.schemas(),
             "responses": error_responses(),
             "securitySchemes": {
                 "bearer": {

@@ -229,12 +229,15 @@ def schemas() -> dict[str, Schema]:
         content=STRING,
         original_content=STRING,
         username=STRING,
-        source={"enum": ["user", "webhook"]},
+        source={"enum": ["user", "webhook", "agent"]},
         event_name=NULLABLE_STRING,
         status=NULLABLE_STRING,
         integration_id=NULLABLE_ID,
         warning=NULLABLE_STRING,
         trace=array(ref("Hop")),
+        agent_id=NULLABLE_ID,
+        task_id=NULLABLE_ID,
+        parts=nullable(array({"type": "object", "description": "an agent reply's display parts"})),
         created_at=TIME,
     )
     s["SentMessage"] = {
@@ -252,6 +255,8 @@ def schemas() -> dict[str, Schema]:
         channel_id=NULLABLE_ID,
         message_id=NULLABLE_ID,
         tick_id=NULLABLE_ID,
+        agent_id=NULLABLE_ID,
+        task_id=NULLABLE_ID,
         url=STRING,
         request_body=NULLABLE_STRING,
         status_code=nullable(INTEGER),
@@ -325,6 +330,8 @@ def schemas() -> dict[str, Schema]:
         ok=BOOLEAN,
         integration_type=nullable(enum(INTEGRATION_TYPES)),
         app_name=NULLABLE_STRING,
+        document_kind=nullable(enum(("card", "workflow"))),
+        agent=nullable({"type": "object", "description": "the agent as Telex reads it"}),
         errors=array(ref("Problem")),
         warnings=array(ref("Problem")),
     )
@@ -401,9 +408,17 @@ def schemas() -> dict[str, Schema]:
         is_active=nullable(BOOLEAN),
         settings=nullable(ref("SettingValues")),
     )
+    agent_keys = ("card_url", "base_url", "card", "workflow")  # an agent (CONTRACT Part 4)
     s["CheckRequest"] = {
-        **obj(json_url=text(format="uri"), spec=ref("IntegrationDocument")),
-        "anyOf": [{"required": ["json_url"]}, {"required": ["spec"]}],
+        **obj(
+            json_url=text(format="uri"),
+            spec=ref("IntegrationDocument"),
+            **{
+                key: {"type": "object"} if key in ("card", "workflow") else text(format="uri")
+                for key in agent_keys
+            },
+        ),
+        "anyOf": [{"required": [key]} for key in ("json_url", "spec", *agent_keys)],
     }
     s["TickRequest"] = obj("integration_id channel_id", integration_id=ID, channel_id=ID)
     s["AdvanceRequest"] = {
