@@ -385,6 +385,7 @@ async def test_agent_content_is_text(
                 {"kind": "text", "text": f"text {HOSTILE}"},
                 {"kind": "file", "file": {"name": f"{HOSTILE}.png", "mimeType": "image/png", "bytes": PIXEL}},
                 {"kind": "file", "file": {"name": "js.txt", "uri": "javascript:window.__pwned=3"}},
+                {"kind": "file", "file": {"name": "page.html", "mimeType": "text/html", "bytes": "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="}},
                 {"kind": "file", "file": {"name": "report.pdf", "mimeType": "application/pdf", "uri": "https://example.com/r.pdf"}},
                 {"kind": "data", "data": {"html": HOSTILE, "n": 1}},
             ],
@@ -401,6 +402,10 @@ async def test_agent_content_is_text(
     await expect(image).to_have_attribute("alt", f"{HOSTILE}.png")
     await expect(body.get_by_role("link", name="js.txt")).to_have_count(0)
     await expect(body.locator(".part-file", has_text="js.txt")).to_contain_text("no link")
+    # HTML bytes are a download of an octet stream, never a page of the emulator's origin.
+    download = body.get_by_role("link", name="page.html")
+    await expect(download).to_have_attribute("href", re.compile(r"^data:application/octet-stream;"))
+    await expect(download).to_have_attribute("download", "page.html")
     link = body.get_by_role("link", name="report.pdf")
     await expect(link).to_have_attribute("href", "https://example.com/r.pdf")
     await expect(body.locator(".part-data")).to_contain_text('"html": "<img src=x onerror=')

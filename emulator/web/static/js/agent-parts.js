@@ -6,6 +6,9 @@ import { badge, h, pretty } from "./dom.js";
 import { safeHref } from "../sanitize.js";
 
 const INLINE_IMAGE = /^data:image\/(png|jpe?g|gif|webp);base64,[a-z0-9+/=\s]*$/i;
+// Bytes of any other type arrive as an octet-stream data: URL: offered as a download, which
+// the browser saves and never renders.
+const DOWNLOAD = /^data:application\/octet-stream;base64,[a-z0-9+/=\s]*$/i;
 
 // Task states in words and tones, so the state never rests on colour alone.
 const STATES = {
@@ -50,6 +53,7 @@ export function coworkerBadge() {
 function fileUrl(part) {
   const raw = typeof part.url === "string" ? part.url : typeof part.uri === "string" ? part.uri : "";
   if (INLINE_IMAGE.test(raw.trim())) return { url: raw.trim(), image: true };
+  if (DOWNLOAD.test(raw.trim())) return { url: raw.trim(), image: false, download: true };
   const href = safeHref(raw);
   if (href === null || href.startsWith("mailto:")) return { url: null, image: false };
   const mime = String(part.mimeType ?? "").toLowerCase();
@@ -64,7 +68,7 @@ function fileTag() {
 function filePart(part) {
   const name = String(part.name || "file");
   const mime = part.mimeType ? String(part.mimeType) : "";
-  const { url, image } = fileUrl(part);
+  const { url, image, download } = fileUrl(part);
   const label = [name, mime ? ` (${mime})` : ""].join("");
   if (url && image) {
     const img = h("img", { class: "part-image", alt: name, loading: "lazy", referrerpolicy: "no-referrer" });
@@ -73,6 +77,11 @@ function filePart(part) {
     img.setAttribute("src", url);
     img.addEventListener("error", () => img.replaceWith(h("span", { class: "muted", text: `${label}: image not loaded` })));
     return h("figure", { class: "part part-file part-figure" }, img, h("figcaption", { class: "muted small", text: label }));
+  }
+  if (url && download) {
+    const link = h("a", { class: "file-download", download: name, text: name });
+    link.setAttribute("href", url); // h() takes http(s) only; fileUrl() allowed exactly this
+    return h("p", { class: "part part-file" }, fileTag(), link, h("span", { class: "muted", text: ` ${mime || "download"}` }));
   }
   if (url && !url.startsWith("data:")) {
     return h("p", { class: "part part-file" }, fileTag(), h("a", { href: url, rel: "noopener noreferrer", target: "_blank", text: name }), mime ? h("span", { class: "muted", text: ` ${mime}` }) : null);
