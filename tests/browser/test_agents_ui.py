@@ -201,7 +201,12 @@ async def test_a_pasted_workflow_becomes_a_coworker(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:
     stub = await start_agent("History Agent")
+    other = await start_agent("PingPong")
     page = await open_page(room.view("coworkers"))
+    # Installed elsewhere (here: through the API): the open page hears of it live.
+    await install(room, {"base_url": other.url})
+    await expect(page.locator('#sidebar a[data-agent="PingPong"]')).to_be_visible()
+    await expect(page.locator(".agent-card", has_text="PingPong")).to_be_visible()
     await page.get_by_role("button", name="Paste card or workflow").click()
     workflow = stub_agents.workflow(stub)
     await page.get_by_label("Agent card or workflow JSON").fill(json.dumps(workflow))
