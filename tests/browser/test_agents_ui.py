@@ -1,9 +1,9 @@
 """Coworkers (A2A agents) in the browser: adding one by URL or pasted card with the
 linter's findings inline, its direct channel, `@` autocomplete, replies with their task
 state (live through pushes), the agent trace, the details page, and agent content that
-must stay text. Real emulator, real stub agents (tests/stub_agents.py), real Chromium.
-Where an agent pushes, the test plays the agent: it POSTs to the push URL the emulator
-sent, with the token it sent, as a real agent does."""
+must stay text. Real emulator, real Chromium, and real stub agents that copy Telex's own
+(tests/agent_stubs.py: ping-pong, capitalizer, weather, workflow); the one stream that
+must pause half-way is a stub of tests/stub_agents.py with an answer of its own."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ import pytest
 from aiohttp import web
 from playwright.async_api import Page, expect
 
-from tests import stub_agents
+from tests import agent_stubs, stub_agents
+from tests.agent_stubs import AgentStub
 from tests.browser.conftest import OpenPage, Room, screenshot
-from tests.stub_agents import StubAgent
 
 pytestmark = pytest.mark.browser
 
-StartAgent = Callable[..., Awaitable[StubAgent]]
+StartAgent = Callable[..., Awaitable[AgentStub]]
 
 # A 1x1 PNG: an inline image from a data: URL.
 PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
@@ -50,21 +50,10 @@ DOM_AUDIT = """() => {
 
 @pytest.fixture
 def start_agent(aiohttp_server: Any) -> StartAgent:
-    async def start(name: str = "PingPong", **kwargs: Any) -> StubAgent:
-        return await stub_agents.start(aiohttp_server, StubAgent(name, **kwargs))
+    async def start(behaviour: agent_stubs.Behaviour, **kwargs: Any) -> AgentStub:
+        return await agent_stubs.start(aiohttp_server, AgentStub(behaviour, **kwargs))
 
     return start
-
-
-async def capitalize(request: dict[str, Any], _http: web.Request) -> web.StreamResponse:
-    """Telex's capitalizer: a completed Task whose artifact is the text in capitals."""
-    done = stub_agents.task("completed", stub_agents.text_of(request).upper())
-    return stub_agents.rpc(request, done)
-
-
-def working() -> stub_agents.Answer:
-    """Telex's weather agent: a working Task, its result pushed later."""
-    return stub_agents.replies(stub_agents.task("working", task_id="forecast-1"))
 
 
 def gated_stream(gate: asyncio.Event) -> stub_agents.Answer:
@@ -86,14 +75,9 @@ def gated_stream(gate: asyncio.Event) -> stub_agents.Answer:
     return answer
 
 
-async def push(room: Room, stub: StubAgent, result: dict[str, Any]) -> None:
-    """What a pushing agent does: POST the result to the push URL of its last call, with
-    the token that call carried."""
-    config = stub.received[-1]["params"]["configuration"]["pushNotificationConfig"]
-    body = {"jsonrpc": "2.0", "id": "push-1", "result": result}
-    headers = {"Authorization": f"Bearer {config['token']}"}
-    async with room.server.http.post(config["url"], json=body, headers=headers) as response:
-        assert response.status == 200, await response.text()
+def said(stub: AgentStub) -> list[str]:
+    """The text part of every call the stub received."""
+    return [call.body["params"]["message"]["parts"][0]["text"] for call in stub.calls]
 
 
 async def install(room: Room, body: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +114,7 @@ async def send(page: Page, text: str) -> None:
 async def test_add_by_url_then_talk_in_its_direct_channel(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:
-    stub = await start_agent("PingPong")
+    stub = await start_agent("ping_pong")
     page = await open_page(room.view("coworkers"))
     await page.get_by_label("Agent URL (card or base URL)").fill(stub.url)
     await page.get_by_role("button", name="Add coworker").click()
@@ -138,7 +122,7 @@ async def test_add_by_url_then_talk_in_its_direct_channel(
     result = page.locator(".agent-result")
     await expect(result).to_contain_text("Added PingPong")
     card = page.locator(".agent-card", has_text="PingPong")
-    await expect(card.locator(".effective-url")).to_have_text(f"{stub.url}/")
+    await expect(card.locator(".effective-url")).to_have_text(stub.rpc_url)
     await expect(card.locator('[data-capability="streaming"]')).to_have_text(
         re.compile("Streaming: no$")
     )
@@ -155,7 +139,7 @@ async def test_add_by_url_then_talk_in_its_direct_channel(
     await expect(reply.locator(".badge-agent")).to_have_text("coworker")
     await expect(reply.locator(".agent-body")).to_have_text("pong")
     await expect(reply.locator(".task-state")).to_contain_text("completed")
-    assert [stub_agents.text_of(call) for call in stub.received] == ["ping"]
+    assert said(stub) == ["ping"]
 
     # The trace, from the reply: request, response and the call's delivery with its timing.
     await reply.get_by_role("button", name=re.compile("Agent trace")).click()
@@ -200,36 +184,37 @@ async def test_bad_card_shows_its_findings_inline(room: Room, open_page: OpenPag
 async def test_a_pasted_workflow_becomes_a_coworker(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:
-    stub = await start_agent("History Agent")
-    other = await start_agent("PingPong")
+    stub = await start_agent("workflow")
+    other = await start_agent("ping_pong")
     page = await open_page(room.view("coworkers"))
     # Installed elsewhere (here: through the API): the open page hears of it live.
     await install(room, {"base_url": other.url})
     await expect(page.locator('#sidebar a[data-agent="PingPong"]')).to_be_visible()
     await expect(page.locator(".agent-card", has_text="PingPong")).to_be_visible()
     await page.get_by_role("button", name="Paste card or workflow").click()
-    workflow = stub_agents.workflow(stub)
+    workflow = stub.workflow(stub.url)
     await page.get_by_label("Agent card or workflow JSON").fill(json.dumps(workflow))
     await page.get_by_role("button", name="Add coworker").click()
 
     await expect(page.locator(".agent-result")).to_contain_text("Added History Agent")
     card = page.locator(".agent-card", has_text="History Agent")
     await expect(card.locator(".badge-source")).to_have_text("workflow JSON")
-    await expect(card.locator(".effective-url")).to_have_text(f"{stub.url}/")
+    await expect(card.locator(".effective-url")).to_have_text(stub.rpc_url)
     await card.get_by_role("button", name="Open the direct channel with History Agent").click()
-    await send(page, "ping")
-    await expect(page.locator(".msg-agent .agent-body")).to_have_text("pong")
-    # A workflow agent gets the channel's history as a list in a data part.
-    assert isinstance(stub.received[0]["params"]["message"]["parts"][1]["data"], list)
+    await send(page, "hello")
+    # It reads the channel's history, a list in a data part that only workflow agents get.
+    reply = page.locator(".msg-agent .agent-body")
+    await expect(reply).to_have_text(re.compile(r"^I see \d+ earlier messages; you said: hello$"))
+    assert isinstance(stub.calls[0].body["params"]["message"]["parts"][1]["data"], list)
 
 
 async def test_mention_autocomplete_and_adding_to_a_channel(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:
-    capitalizer = await start_agent("Capitalizer", answer=capitalize)
-    pingpong = await start_agent("PingPong")
+    capitalizer = await start_agent("capitalizer")
+    pingpong = await start_agent("ping_pong")
     await install(room, {"base_url": capitalizer.url})
-    ping = await install(room, {"card_url": f"{pingpong.url}/.well-known/agent.json"})
+    ping = await install(room, {"card_url": pingpong.card_url})
     await add_to_channel(room, ping)
     page = await open_page(room.url)
     bar = page.locator(".channel-agents")
@@ -264,15 +249,15 @@ async def test_mention_autocomplete_and_adding_to_a_channel(
     reply = page.locator(".msg-agent")
     await expect(reply.locator(".author")).to_have_text("Capitalizer")
     await expect(reply.locator(".agent-body")).to_have_text("HELLO SHOUT")
-    assert [stub_agents.text_of(call) for call in capitalizer.received] == ["hello shout"]
-    assert pingpong.received == []  # not mentioned, not called
+    assert said(capitalizer) == ["hello shout"]
+    assert pingpong.calls == []  # not mentioned, not called
     await screenshot(page, "agents-mention")
 
 
 async def test_a_pushed_reply_updates_live(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:
-    weather = await start_agent("Weather Agent", answer=working(), push_notifications=True)
+    weather = await start_agent("weather")
     agent = await install(room, {"base_url": weather.url})
     page = await open_page(direct_url(room, agent))
     await send(page, "weather in Lagos")
@@ -283,7 +268,8 @@ async def test_a_pushed_reply_updates_live(
     await expect(pending.locator(".task-state")).to_contain_text("working")
     await expect(page.locator(".msg-agent")).to_have_count(0)
 
-    await push(room, weather, stub_agents.task("completed", "Sunny, 31°C", task_id="forecast-1"))
+    pushed = await weather.push_now()
+    assert pushed.status == 200, pushed.answer
     reply = page.locator(".msg-agent")
     await expect(reply.locator(".agent-body")).to_have_text("Sunny, 31°C")
     await expect(reply.locator(".task-state")).to_contain_text("completed")
@@ -313,10 +299,11 @@ async def test_a_pushed_reply_updates_live(
 
 
 async def test_a_streaming_reply_grows_live(
-    room: Room, open_page: OpenPage, start_agent: StartAgent
+    room: Room, open_page: OpenPage, aiohttp_server: Any
 ) -> None:
     gate = asyncio.Event()
-    streamer = await start_agent("Streamer", answer=gated_stream(gate), streaming=True)
+    stub = stub_agents.StubAgent("Streamer", answer=gated_stream(gate), streaming=True)
+    streamer = await stub_agents.start(aiohttp_server, stub)
     agent = await install(room, {"base_url": streamer.url})
     page = await open_page(direct_url(room, agent))
     await send(page, "hi")
@@ -332,7 +319,7 @@ async def test_a_streaming_reply_grows_live(
 async def test_failed_call_shows_as_an_error_with_its_reason(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:
-    broken = await start_agent(answer=stub_agents.rpc_error(-32603, "the model is down"))
+    broken = await start_agent("ping_pong", misbehave="rpc_error")
     agent = await install(room, {"base_url": broken.url})
     page = await open_page(direct_url(room, agent))
     await send(page, "ping")
@@ -345,15 +332,15 @@ async def test_failed_call_shows_as_an_error_with_its_reason(
 async def test_details_override_channels_and_delete(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:
-    stub = await start_agent("Capitalizer", answer=capitalize)
+    stub = await start_agent("capitalizer")
     agent = await install(room, {"base_url": stub.url})
     page = await open_page(room.server.page_url(room.org["id"], view="coworkers"))
     await page.get_by_role("button", name="Details of Capitalizer").first.click()
 
     await expect(page.get_by_role("heading", name="Capitalizer", level=1)).to_be_visible()
-    await expect(page.locator(".skill-name")).to_have_text("Ping")
-    await expect(page.locator(".skill-desc")).to_have_text("answers pong")
-    await expect(page.locator(".effective-url").first).to_have_text(f"{stub.url}/")
+    await expect(page.locator(".skill-name")).to_have_text("Capitalizer")
+    await expect(page.locator(".skill-desc")).to_have_text("stub")
+    await expect(page.locator(".effective-url").first).to_have_text(stub.rpc_url)
     await page.get_by_role("textbox", name="RPC URL override").fill("http://127.0.0.1:9/elsewhere")
     await page.get_by_role("button", name="Save RPC URL").click()
     await expect(page.locator(".effective-url").first).to_have_text("http://127.0.0.1:9/elsewhere")
@@ -374,15 +361,20 @@ async def test_details_override_channels_and_delete(
 async def test_agent_content_is_text(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:
-    weather = await start_agent("Weather Agent", answer=working(), push_notifications=True)
-    card = weather.card() | {"name": HOSTILE, "description": "<script>alert(2)</script>"}
+    weather = await start_agent("weather")
+    card = weather.card(weather.url) | {"name": HOSTILE, "description": "<script>alert(2)</script>"}
     agent = await install(room, {"card": card})
     page = await open_page(direct_url(room, agent))
     dialogs = watch_dialogs(page)
     await send(page, "go")
     await expect(page.locator(".agent-pending")).to_be_visible()
 
-    task = stub_agents.task("completed", task_id="forecast-1")
+    task: dict[str, Any] = {
+        "kind": "task",
+        "id": weather.last_task_id,
+        "contextId": agent["direct_channel_id"],
+        "status": {"state": "completed"},
+    }
     task["artifacts"] = [
         {
             "artifactId": "a1",
@@ -396,7 +388,8 @@ async def test_agent_content_is_text(
             ],
         }
     ]  # fmt: skip
-    await push(room, weather, task)
+    pushed = await weather.push_now(task)
+    assert pushed.status == 200, pushed.answer
 
     reply = page.locator(".msg-agent")
     await expect(reply.locator(".author")).to_have_text(HOSTILE)
