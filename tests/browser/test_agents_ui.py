@@ -316,6 +316,30 @@ async def test_a_streaming_reply_grows_live(
     assert streamer.received[0]["method"] == "message/stream"
 
 
+async def test_an_agent_waiting_for_input_says_so_until_answered(
+    room: Room, open_page: OpenPage, aiohttp_server: Any
+) -> None:
+    asks = stub_agents.task("input-required", "Which city?", task_id="quiz-1")
+    done = stub_agents.task("completed", "Sunny in Lagos", task_id="quiz-1")
+    answer = stub_agents.sequence(stub_agents.replies(asks), stub_agents.replies(done))
+    stub = await stub_agents.start(aiohttp_server, stub_agents.StubAgent("Forecaster", answer))
+    agent = await install(room, {"base_url": stub.url})
+    page = await open_page(direct_url(room, agent))
+
+    await send(page, "weather please")
+    question = page.locator(".msg-agent", has_text="Which city?")
+    await expect(question.locator(".task-state")).to_contain_text("input required")
+    waiting = question.locator(".agent-waiting")
+    await expect(waiting).to_have_text(
+        "Forecaster waits for your answer: your next message here continues its task."
+    )
+    await send(page, "Lagos")
+    answered = page.locator(".msg-agent", has_text="Sunny in Lagos")
+    await expect(answered.locator(".task-state")).to_contain_text("completed")
+    await expect(waiting).to_have_count(0)
+    assert stub.received[1]["params"]["message"]["taskId"] == "quiz-1"
+
+
 async def test_failed_call_shows_as_an_error_with_its_reason(
     room: Room, open_page: OpenPage, start_agent: StartAgent
 ) -> None:

@@ -8,6 +8,9 @@ import { h } from "./dom.js";
 import { agentBody, coworkerBadge, isAgentReply, isPending, taskStateChip } from "./agent-parts.js";
 import { traceToggle } from "./agent-trace.js";
 
+// States in which an agent waits for the user's next message (CONTRACT §3.4).
+const WAITING = new Set(["input-required", "auth-required"]);
+
 /** The channel's agent tasks, by id; `put(task)` answers the message ids it concerns. */
 export function channelTasks(channelId) {
   const byId = new Map();
@@ -19,8 +22,19 @@ export function channelTasks(channelId) {
     },
     put(task) {
       if (!task || task.channel_id !== channelId) return [];
+      const touched = [task.message_id, task.reply_message_id];
+      if (!byId.has(task.id)) {
+        // A new call to an agent continues (and so closes) the task it left waiting here,
+        // as the emulator does; that task's own row is not sent again.
+        for (const other of byId.values()) {
+          if (other.agent_id === task.agent_id && other.is_open && WAITING.has(other.state)) {
+            byId.set(other.id, { ...other, is_open: false });
+            touched.push(other.reply_message_id);
+          }
+        }
+      }
       byId.set(task.id, task);
-      return [task.message_id, task.reply_message_id].filter(Boolean);
+      return touched.filter(Boolean);
     },
     forMessage(message) {
       return [...byId.values()].filter((t) => t.message_id === message.id || t.reply_message_id === message.id || (message.task_id && t.id === message.task_id));
@@ -44,6 +58,10 @@ export function agentDecorations(message, tasks, ctx, open) {
     if (task) result.badges.push(taskStateChip(task.state));
     else if (message.status === "error") result.badges.push(taskStateChip("failed"));
     result.body = agentBody(message);
+    if (task?.is_open && WAITING.has(task.state)) {
+      const where = ctx.directAgent(message.channel_id) ? "your next message here" : `your next message mentioning @${agentName(task.agent_id)} here`;
+      result.lines.push(h("p", { class: "agent-waiting" }, h("strong", { text: agentName(task.agent_id) }), ` waits for your answer: ${where} continues its task.`));
+    }
   } else {
     // Calls this message made that have no reply yet: say who is on it, and how far along.
     for (const task of mine.filter((t) => !t.reply_message_id && t.message_id === message.id)) {
