@@ -17,6 +17,7 @@ import pytest
 from aiohttp import web
 from playwright.async_api import Page, expect
 
+from emulator.masking import MASK
 from tests import agent_stubs, stub_agents
 from tests.agent_stubs import AgentStub
 from tests.browser.conftest import OpenPage, Room, screenshot
@@ -150,6 +151,12 @@ async def test_add_by_url_then_talk_in_its_direct_channel(
     await expect(trace.locator("figure", has_text="Response").locator("pre")).to_contain_text(
         "pong"
     )
+    # The push token and credentials the agent got are masked in the trace.
+    request = await trace.locator("figure", has_text="Request").locator("pre").inner_text()
+    sent = stub.calls[0].body["params"]["configuration"]["pushNotificationConfig"]
+    assert sent["token"] not in request
+    assert sent["authentication"]["credentials"] not in request
+    assert f'"token": "{MASK}"' in request
     await expect(trace.locator('.task-delivery[data-kind="agent"]')).to_contain_text("HTTP 200")
     await expect(trace.locator(".task-states .task-state").last).to_contain_text("completed")
     # The same trace from the message that called the agent.
