@@ -274,6 +274,7 @@ async def test_a_pushed_reply_updates_live(
     await expect(pending).to_contain_text("Weather Agent is on it")
     await expect(pending.locator(".task-state")).to_contain_text("working")
     await expect(page.locator(".msg-agent")).to_have_count(0)
+    await screenshot(page, "agents-working")
 
     pushed = await weather.push_now()
     assert pushed.status == 200, pushed.answer
