@@ -2,13 +2,16 @@
 // live connection with its status pill, and the clock pill. Views live in ./js/.
 
 import { ApiError, get, paths, post, setApiKey, whenUnauthorized } from "./js/api.js";
-import { add, clear, errorBox, h, replace, toast, utcTime } from "./js/dom.js";
+import { mountAgentDetails } from "./js/agent-details.js";
+import { mountCoworkers } from "./js/coworkers.js";
+import { clear, errorBox, h, replace, toast, utcTime } from "./js/dom.js";
 import { mountIntegrations } from "./js/integrations.js";
 import { connectLive } from "./js/live.js";
 import { mountDeliveries, mountReturns } from "./js/logs.js";
 import { mountMessages } from "./js/messages.js";
 import { mountSchedule } from "./js/schedule.js";
-import { apiKeyScreen, inlineCreate, noChannelScreen, welcomeScreen } from "./js/screens.js";
+import { apiKeyScreen, noChannelScreen, welcomeScreen } from "./js/screens.js";
+import { directChannelIds, renderSidebar as drawSidebar } from "./js/sidebar.js";
 
 const VIEWS = {
   messages: { title: "Messages", mount: mountMessages, needsChannel: true },
@@ -16,9 +19,9 @@ const VIEWS = {
   schedule: { title: "Schedule", mount: mountSchedule },
   deliveries: { title: "Delivery log", mount: mountDeliveries },
   returns: { title: "Returns log", mount: mountReturns },
+  coworkers: { title: "Coworkers", mount: mountCoworkers },
+  agent: { title: "Coworker", mount: mountAgentDetails },
 };
-const TOOLS = ["integrations", "schedule", "deliveries", "returns"];
-const TOOL_ICONS = { integrations: "⚙", schedule: "◷", deliveries: "⇄", returns: "↩" };
 
 const state = {
   orgs: [],
@@ -26,6 +29,8 @@ const state = {
   channels: [],
   channel: null,
   integrations: [],
+  agents: [],
+  agentId: null,
   view: "messages",
   unread: new Map(),
   mounted: null, // {key, view}
@@ -43,19 +48,20 @@ const small = matchMedia("(max-width: 760px)");
 
 function readHash() {
   const params = new URLSearchParams(location.hash.replace(/^#/, ""));
-  return { org: params.get("org"), channel: params.get("channel"), view: params.get("view") };
+  return { org: params.get("org"), channel: params.get("channel"), view: params.get("view"), agent: params.get("agent") };
 }
 
-function hashFor({ org, channel, view }) {
+function hashFor({ org, channel, view, agent }) {
   const params = new URLSearchParams();
   if (org) params.set("org", org);
   if (channel) params.set("channel", channel);
   if (view && view !== "messages") params.set("view", view);
+  if (agent && view === "agent") params.set("agent", agent);
   return `#${params.toString()}`;
 }
 
 function go(target) {
-  const next = hashFor({ org: state.org?.id, channel: state.channel?.id, view: state.view, ...target });
+  const next = hashFor({ org: state.org?.id, channel: state.channel?.id, view: state.view, agent: state.agentId, ...target });
   if (next === location.hash) route().catch(showFatal);
   else location.hash = next; // the hashchange listener routes
 }
@@ -68,16 +74,20 @@ async function route({ force = false } = {}) {
   }
   const org = state.orgs.find((o) => o.id === wanted.org) ?? state.orgs[0];
   if (org.id !== state.org?.id) await selectOrg(org);
-  const channel = state.channels.find((c) => c.id === wanted.channel) ?? (state.channel && state.channels.includes(state.channel) ? state.channel : state.channels[0]) ?? null;
+  const direct = directChannelIds(state.agents);
+  const firstChannel = state.channels.find((c) => !direct.has(c.id)) ?? state.channels[0];
+  const channel = state.channels.find((c) => c.id === wanted.channel) ?? (state.channel && state.channels.includes(state.channel) ? state.channel : firstChannel) ?? null;
   state.channel = channel;
   state.view = VIEWS[wanted.view] ? wanted.view : "messages";
+  state.agentId = state.view === "agent" ? wanted.agent : null;
   if (channel) state.unread.delete(channel.id);
   // Name what is shown in the address bar (without a history entry), so a reload or a
   // shared link opens the same view.
-  const shown = hashFor({ org: state.org.id, channel: channel?.id, view: state.view });
+  const shown = hashFor({ org: state.org.id, channel: channel?.id, view: state.view, agent: state.agentId });
   if (shown !== location.hash) history.replaceState(null, "", shown);
   renderSidebar();
-  const key = `${state.org.id}|${state.view}|${state.view === "messages" || state.view === "integrations" ? channel?.id : ""}`;
+  const scope = state.view === "messages" || state.view === "integrations" ? channel?.id : state.view === "agent" ? state.agentId : "";
+  const key = `${state.org.id}|${state.view}|${scope}`;
   if (!force && state.mounted?.key === key) return;
   mountView(key);
 }
@@ -86,7 +96,9 @@ function mountView(key) {
   state.mounted?.view?.destroy?.();
   const view = VIEWS[state.view];
   clear(main);
-  document.title = `${state.view === "messages" && state.channel ? `#${state.channel.name}` : view.title} · ${state.org.name} · Telex emulator`;
+  const agent = state.agents.find((a) => a.id === state.agentId);
+  const title = state.view === "messages" && state.channel ? `#${state.channel.name}` : state.view === "agent" && agent ? agent.name : view.title;
+  document.title = `${title} · ${state.org.name} · Telex emulator`;
   if (view.needsChannel && !state.channel) {
     state.mounted = { key, view: null };
     showNoChannel();
@@ -101,9 +113,19 @@ function context() {
     channel: state.channel,
     channels: state.channels,
     integrations: state.integrations,
+    get agents() {
+      return state.agents; // read late: agent.changed replaces the list
+    },
+    agentId: state.agentId,
     channelById: (id) => state.channels.find((c) => c.id === id) ?? null,
     integrationName: (id) => state.integrations.find((i) => i.id === id)?.app_name ?? null,
+    agentById: (id) => state.agents.find((a) => a.id === id) ?? null,
+    // The agent whose direct channel this is, or null for an ordinary channel.
+    directAgent: (channelId) => state.agents.find((a) => a.direct_channel_id === channelId) ?? null,
     selectChannel: (id, view) => go({ channel: id, view: view ?? state.view }),
+    openAgent: (id) => go({ agent: id, view: "agent" }),
+    openView: (view) => go({ view }),
+    reloadAgents,
     refreshClock,
     announce,
     isSmallScreen: () => small.matches,
@@ -120,17 +142,31 @@ async function selectOrg(org) {
   state.org = org;
   state.channel = null;
   state.unread.clear();
-  const [channels, integrations] = await Promise.all([get(paths.channels(org.id)), get(paths.integrations(org.id)).catch(() => [])]);
+  const [channels, integrations, agents] = await Promise.all([get(paths.channels(org.id)), get(paths.integrations(org.id)).catch(() => []), get(paths.agents(org.id)).catch(() => [])]);
   state.channels = channels;
   state.integrations = integrations;
+  state.agents = agents;
 }
 
 async function reloadOrgData() {
   if (!state.org) return;
-  const [channels, integrations] = await Promise.all([get(paths.channels(state.org.id)), get(paths.integrations(state.org.id)).catch(() => state.integrations)]);
+  const [channels, integrations, agents] = await Promise.all([
+    get(paths.channels(state.org.id)),
+    get(paths.integrations(state.org.id)).catch(() => state.integrations),
+    get(paths.agents(state.org.id)).catch(() => state.agents),
+  ]);
   state.channels = channels;
   state.integrations = integrations;
+  state.agents = agents;
   state.channel = channels.find((c) => c.id === state.channel?.id) ?? null;
+}
+
+/** After an agent was added, changed or removed (here or elsewhere): its direct channel
+ * comes and goes with it, so channels are reloaded too. */
+async function reloadAgents() {
+  if (!state.org) return;
+  await reloadOrgData();
+  renderSidebar();
 }
 
 async function refreshClock() {
@@ -151,89 +187,7 @@ async function refreshClock() {
 // -- sidebar ----------------------------------------------------------------------------
 
 function renderSidebar() {
-  clear(sidebar);
-  if (!state.orgs.length) {
-    add(sidebar, h("p", { class: "side-note", text: "Create an organisation to start." }));
-    return;
-  }
-  const orgSelect = h(
-    "select",
-    { id: "org-select", class: "input side-select" },
-    state.orgs.map((o) => h("option", { value: o.id, text: o.name })),
-  );
-  orgSelect.value = state.org?.id ?? "";
-  orgSelect.addEventListener("change", () => go({ org: orgSelect.value, channel: null, view: state.view }));
-  add(sidebar,
-    h(
-      "div",
-      { class: "side-section" },
-      h("label", { for: "org-select", class: "side-label", text: "Organisation" }),
-      orgSelect,
-      inlineCreate({
-        buttonText: "New organisation",
-        label: "Organisation name",
-        id: "new-org",
-        submitText: "Create organisation",
-        create: createOrg,
-      }),
-    ),
-    h(
-      "div",
-      { class: "side-section" },
-      h("h2", { class: "side-label", id: "channels-label", text: "Channels" }),
-      state.channels.length
-        ? h(
-            "ul",
-            { class: "nav-list", "aria-labelledby": "channels-label" },
-            state.channels.map((c) => {
-              const current = state.view === "messages" && state.channel?.id === c.id;
-              const unread = state.unread.get(c.id) ?? 0;
-              return h(
-                "li",
-                {},
-                h(
-                  "a",
-                  { href: hashFor({ org: state.org.id, channel: c.id, view: "messages" }), class: "nav-link", "aria-current": current ? "page" : undefined, dataset: { channel: c.name } },
-                  h("span", { class: "hash", "aria-hidden": "true", text: "#" }),
-                  h("span", { class: "nav-text", text: c.name }),
-                  unread ? h("span", { class: "unread", text: String(unread), "aria-label": `${unread} new` }) : null,
-                ),
-              );
-            }),
-          )
-        : h("p", { class: "side-note", text: "No channel yet." }),
-      inlineCreate({
-        buttonText: "New channel",
-        label: "Channel name",
-        id: "new-channel",
-        submitText: "Create channel",
-        description: true,
-        create: createChannel,
-      }),
-    ),
-    h(
-      "div",
-      { class: "side-section" },
-      h("h2", { class: "side-label", id: "tools-label", text: "Tools" }),
-      h(
-        "ul",
-        { class: "nav-list", "aria-labelledby": "tools-label" },
-        TOOLS.map((view) =>
-          h(
-            "li",
-            {},
-            h(
-              "a",
-              { href: hashFor({ org: state.org.id, channel: state.channel?.id, view }), class: "nav-link", "aria-current": state.view === view ? "page" : undefined },
-              h("span", { class: "nav-icon", "aria-hidden": "true", text: TOOL_ICONS[view] }),
-              h("span", { class: "nav-text", text: VIEWS[view].title }),
-            ),
-          ),
-        ),
-      ),
-    ),
-    h("p", { class: "side-foot muted", text: "API: /api/v1 · control: /-/" }),
-  );
+  drawSidebar(sidebar, { state, views: VIEWS, hashFor, go, createOrg, createChannel });
 }
 
 async function createOrg(name) {
@@ -293,6 +247,13 @@ function onEvent(type, data) {
       state.unread.set(data.channel_id, (state.unread.get(data.channel_id) ?? 0) + 1);
       renderSidebar();
     }
+  }
+  if (type === "agent.changed" && state.org) {
+    // The view hears of it once the sidebar and ctx.agents are current.
+    reloadAgents()
+      .then(() => state.mounted?.view?.onEvent?.(type, data))
+      .catch(() => {});
+    return;
   }
   if (type === "integration.changed" && state.org) {
     get(paths.integrations(state.org.id))

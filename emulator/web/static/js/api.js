@@ -109,6 +109,12 @@ export const paths = {
   orgSettings: (orgId, id) => `/api/v1/organisations/${enc(orgId)}/integrations/custom/${enc(id)}/settings`,
   channelSettings: (orgId, id, channelId) =>
     `/api/v1/organisations/${enc(orgId)}/integrations/${enc(id)}/channels/${enc(channelId)}/settings`,
+  agents: (orgId) => `/api/v1/organisations/${enc(orgId)}/agents`,
+  agent: (orgId, id) => `/api/v1/organisations/${enc(orgId)}/agents/${enc(id)}`,
+  channelAgents: (channelId) => `/api/v1/channels/${enc(channelId)}/agents`,
+  channelAgent: (channelId, agentId) => `/api/v1/channels/${enc(channelId)}/agents/${enc(agentId)}`,
+  tasks: () => "/-/tasks",
+  task: (id) => `/-/tasks/${enc(id)}`,
   check: () => "/-/check",
   schedule: () => "/-/schedule",
   ticks: () => "/-/ticks",

@@ -4,7 +4,7 @@
 import { get, paths, query } from "./api.js";
 import { add, codeBlock, debounce, errorBox, formatMs, h, outcomeChip, replace, shortUtc, utcTime } from "./dom.js";
 
-const KINDS = ["modifier", "output", "target", "tick", "auth_callback"];
+const KINDS = ["modifier", "output", "target", "tick", "auth_callback", "agent", "agent_push"];
 const OUTCOMES = ["ok", "skipped", "error", "timeout"];
 const CORRELATIONS = ["matched", "late", "orphan"];
 
@@ -130,24 +130,25 @@ export function mountDeliveries(root, ctx) {
     one: "delivery",
     path: paths.deliveries(),
     event: "delivery.finished",
-    intro: "Every request the emulator sent to an integration: modifiers, outputs, ticks and auth callbacks. Open a row for the request and response bodies.",
+    intro: "Every request the emulator sent to an integration or agent (modifiers, outputs, ticks, auth callbacks, agent calls) and every push an agent sent back. Open a row for the request and response bodies.",
     empty: "No delivery yet. Send a message in a channel with active integrations, or tick an interval.",
     filters: (c) => [
       { param: "channel_id", ...selectField("f-channel", "Channel", channelChoices(c)) },
       { param: "integration_id", ...selectField("f-integration", "Integration", c.integrations.map((i) => [i.id, i.app_name])) },
+      { param: "agent_id", ...selectField("f-agent", "Coworker", c.agents.map((a) => [a.id, a.name])) },
       { param: "kind", ...selectField("f-kind", "Kind", KINDS.map((k) => [k, k])) },
       { param: "outcome", ...selectField("f-outcome", "Outcome", OUTCOMES.map((o) => [o, o])) },
     ],
     keep: (rows, params) =>
-      rows.filter((row) => ["channel_id", "integration_id", "kind", "outcome"].every((name) => !params[name] || row[name] === params[name])),
+      rows.filter((row) => ["channel_id", "integration_id", "agent_id", "kind", "outcome"].every((name) => !params[name] || row[name] === params[name])),
     table: (c) => ({
       caption: "Deliveries, newest first",
-      columns: ["Time (UTC)", "Kind", "Integration", "Channel", "Outcome", "Latency"],
+      columns: ["Time (UTC)", "Kind", "Integration or agent", "Channel", "Outcome", "Latency"],
       key: (row) => row.id,
       cells: (row) => [
         h("time", { datetime: row.started_at ?? "", title: utcTime(row.started_at), class: "mono", text: shortUtc(row.started_at) }),
         h("span", { class: "kind", text: row.kind }),
-        c.integrationName(row.integration_id) ?? (row.integration_id ? String(row.integration_id).slice(0, 8) : "—"),
+        c.integrationName(row.integration_id) ?? c.agentById(row.agent_id)?.name ?? String(row.integration_id ?? row.agent_id ?? "—").slice(0, 8),
         channelLabel(c, row.channel_id),
         [outcomeChip(row.outcome), row.status_code ? h("span", { class: "muted", text: ` HTTP ${row.status_code}` }) : null, row.reason ? h("div", { class: "reason", text: row.reason }) : null],
         formatMs(row.latency_ms),

@@ -3,6 +3,9 @@
 
 import { get, paths, post } from "./api.js";
 import { add, badge, clockTime, errorBox, h, newId, outcomeChip, replace } from "./dom.js";
+import { agentDecorations, channelTasks } from "./agent-messages.js";
+import { channelAgentsBar } from "./channel-agents.js";
+import { attachMentions } from "./mentions.js";
 import { looksLikeHtml, sanitize } from "../sanitize.js";
 import { hopCount, waterfall } from "./waterfall.js";
 
@@ -58,6 +61,9 @@ export function mountMessages(root, ctx) {
   const byId = new Map();
   const nodes = new Map();
   let thread = null; // {id, message} while replying in a thread
+  const tasks = channelTasks(channel.id);
+  const openTraces = new Set(); // message ids whose agent trace is open
+  const coworkers = channelAgentsBar(channel, ctx);
 
   const list = h("ol", { class: "messages", role: "log", "aria-label": `Messages in #${channel.name}` });
   const empty = h(
@@ -100,6 +106,7 @@ export function mountMessages(root, ctx) {
       webhook,
       copy,
     ),
+    coworkers.element,
   );
 
   // -- composer ---------------------------------------------------------------------
@@ -129,12 +136,14 @@ export function mountMessages(root, ctx) {
   );
   const composerError = h("div", { class: "composer-error" });
   const sendButton = h("button", { type: "submit", class: "btn btn-primary", text: "Send" });
+  const textWrap = h("div", { class: "composer-field" }, text);
+  attachMentions(text, { agents: coworkers.agents, wrapper: textWrap });
   const form = h(
     "form",
     { class: "composer", "aria-label": "Write a message" },
     threadBanner,
     h("label", { for: textId, class: "visually-hidden", text: `Message #${channel.name}` }),
-    text,
+    textWrap,
     h(
       "div",
       { class: "composer-row" },
@@ -195,6 +204,7 @@ export function mountMessages(root, ctx) {
     send();
   });
   text.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented) return; // the @ autocomplete took the key
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       send();
@@ -208,20 +218,23 @@ export function mountMessages(root, ctx) {
   function messageItem(message) {
     const modified = typeof message.original_content === "string" && message.content !== message.original_content;
     const isWebhook = message.source === "webhook";
-    const author = message.username || (isWebhook ? "integration" : "someone");
+    const agent = agentDecorations(message, tasks, ctx, openTraces);
+    const author = message.username || (isWebhook ? "integration" : agent.body ? "agent" : "someone");
     const avatar = h("span", { class: "avatar", "aria-hidden": "true", text: initials(author) });
     avatar.style.setProperty("--avatar-hue", String(hue(author)));
-    const badges = [
-      isWebhook
-        ? badge("webhook", "badge-webhook", "Posted by an integration to the channel's webhook URL")
-        : badge("person", "badge-person", "Written by a person in the composer or through the API"),
-    ];
+    const badges = agent.body
+      ? agent.badges
+      : [
+          isWebhook
+            ? badge("webhook", "badge-webhook", "Posted by an integration to the channel's webhook URL")
+            : badge("person", "badge-person", "Written by a person in the composer or through the API"),
+        ];
     if (modified) badges.push(badge("modified", "badge-modified", "A modifier changed this message; open its trace to compare"));
     if (message.event_name) badges.push(badge(message.event_name, "badge-event", "event_name sent with the message"));
-    if (message.status) badges.push(outcomeChip(message.status, `status: ${message.status}`));
+    if (message.status && !agent.body) badges.push(outcomeChip(message.status, `status: ${message.status}`));
     const integrationName = message.integration_id ? ctx.integrationName(message.integration_id) : null;
     const hops = hopCount(message);
-    const item = h("li", { class: `msg ${isWebhook ? "msg-webhook" : ""}`, id: `msg-${message.id}`, dataset: { id: message.id } });
+    const item = h("li", { class: `msg ${isWebhook ? "msg-webhook" : ""} ${agent.body ? "msg-agent" : ""}`, id: `msg-${message.id}`, dataset: { id: message.id } });
     const main = h("div", { class: "msg-main" });
     add(main,
       h(
@@ -232,8 +245,9 @@ export function mountMessages(root, ctx) {
         badges,
         integrationName ? h("span", { class: "muted via", text: `via ${integrationName}` }) : null,
       ),
-      renderBody(message.content),
+      agent.body ?? renderBody(message.content),
       message.warning ? h("p", { class: "msg-warning", text: `⚠ ${message.warning}` }) : null,
+      agent.lines,
     );
     const actions = h("div", { class: "msg-actions" });
     add(actions,
@@ -244,6 +258,7 @@ export function mountMessages(root, ctx) {
         "aria-label": `Reply to ${author} in a thread`,
         onclick: () => setThread(message),
       }),
+      agent.actions,
     );
     if (hops > 0 || modified) {
       const panelId = `trace-${message.id}`;
@@ -263,9 +278,9 @@ export function mountMessages(root, ctx) {
         },
       });
       add(actions, toggle);
-      add(main, actions, panel);
+      add(main, actions, panel, agent.panel);
     } else {
-      add(main, actions);
+      add(main, actions, agent.panel);
     }
     add(item, avatar, main);
     if (!message.thread_id) add(item, h("ol", { class: "replies", "aria-label": `Replies to ${author}` }));
@@ -302,7 +317,9 @@ export function mountMessages(root, ctx) {
 
   async function load() {
     try {
-      const messages = await get(`${paths.messages(channel.id)}?limit=${PAGE_SIZE}`);
+      // Both at once; the tasks are in before any message is drawn (a reply shows its
+      // task's state). A channel's tasks failing to load only loses those decorations.
+      const [messages] = await Promise.all([get(`${paths.messages(channel.id)}?limit=${PAGE_SIZE}`), tasks.load().catch(() => {})]);
       for (const message of messages) upsert(message);
       scroller.scrollTop = scroller.scrollHeight;
     } catch (error) {
@@ -316,7 +333,12 @@ export function mountMessages(root, ctx) {
 
   return {
     onEvent(type, data) {
-      if (type === "message.created") upsert(data);
+      if (type === "message.created" || type === "message.updated") upsert(data);
+      if (type === "task.updated") {
+        // Redraw the messages this task concerns: its state shows on both.
+        for (const id of tasks.put(data)) if (byId.has(id)) upsert(byId.get(id));
+      }
+      if (type === "agent.changed") coworkers.reload();
     },
     refresh: load,
     destroy() {},
