@@ -8,7 +8,7 @@ from typing import Any, Self
 
 from emulator.testing.client import MAX_LISTED, AsyncTelexClient
 from emulator.testing.loop import LoopThread, T
-from emulator.testing.results import Entity, Message, Predicate, Record
+from emulator.testing.results import Agent, Entity, Message, Predicate, Record, Reply
 
 
 class TelexClient:
@@ -110,6 +110,40 @@ class TelexClient:
         self, json_url: str | None = None, *, spec: Mapping[str, Any] | None = None
     ) -> Record:
         return self._run(self.aio.check(json_url, spec=spec))
+
+    def install_agent(
+        self,
+        card_url: str | None = None,
+        *,
+        base_url: str | None = None,
+        card: Mapping[str, Any] | None = None,
+        workflow: Mapping[str, Any] | None = None,
+        rpc_url: str | None = None,
+        org: Entity | None = None,
+    ) -> Agent:
+        return self._run(
+            self.aio.install_agent(
+                card_url, base_url=base_url, card=card, workflow=workflow, rpc_url=rpc_url, org=org
+            )
+        )
+
+    def add_agent(self, agent: Entity, channel: Entity, *, active: bool = True) -> Record:
+        return self._run(self.aio.add_agent(agent, channel, active=active))
+
+    def ask(
+        self, agent: Entity, text: str, channel: Entity | None = None, timeout: float = 10.0
+    ) -> Reply:
+        return self._run(self.aio.ask(agent, text, channel, timeout))
+
+    def tasks(
+        self,
+        agent: Entity | None = None,
+        channel: Entity | None = None,
+        state: str | None = None,
+        *,
+        message: Entity | None = None,
+    ) -> list[Record]:
+        return self._run(self.aio.tasks(agent, channel, state, message=message))
 
     def send(
         self,
