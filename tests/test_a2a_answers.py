@@ -97,13 +97,23 @@ def test_task_without_artifacts_falls_back_to_its_status_message() -> None:
     body = response(task("input-required", status_message=message(text("Which city?"))))
     answer = parse_answer(body)
     assert texts(answer) == ["Which city?"]
-    assert answer.task is not None and answer.task.waiting_for_user
+    assert answer.task is not None
+    assert answer.task.waiting_for_user
 
 
 def test_an_ended_task_with_nothing_to_show_warns() -> None:
     answer = parse_answer(response(task("completed")))
-    assert answer.status == "reply" and answer.parts == []
+    assert answer.status == "reply"
+    assert answer.parts == []
     assert "$.result" in warned_at(answer)
+
+
+def test_a_tasks_history_is_kept_as_sent_and_never_fails_the_reply() -> None:
+    echoed = {"role": "user", "parts": [{"type": "text", "text": "hi"}]}  # an A2A 0.1 echo
+    answer = parse_answer(
+        response(task("completed", artifacts=[artifact(text("ok"))], history=[echoed]))
+    )
+    assert (answer.status, texts(answer)) == ("reply", ["ok"])
 
 
 def test_file_and_data_parts_are_read() -> None:
@@ -115,8 +125,10 @@ def test_file_and_data_parts_are_read() -> None:
         {"kind": "data", "data": {"temp": 21}},
     ]
     answer = parse_answer(response(message(*parts)))
-    assert isinstance(answer.parts[0], FilePart) and answer.parts[0].file.uri == "https://x/a.png"
-    assert isinstance(answer.parts[1], DataPart) and answer.parts[1].data == {"temp": 21}
+    assert isinstance(answer.parts[0], FilePart)
+    assert answer.parts[0].file.uri == "https://x/a.png"
+    assert isinstance(answer.parts[1], DataPart)
+    assert answer.parts[1].data == {"temp": 21}
 
 
 # -- what both modes tolerate --------------------------------------------------------------
@@ -222,7 +234,8 @@ def test_strict_failures_name_the_path(body: bytes, path: str, words: str) -> No
     assert answer.problem.path == path
     assert words in answer.problem.message
     assert answer.problem.hint
-    assert answer.failure_text is not None and words in answer.failure_text
+    assert answer.failure_text is not None
+    assert words in answer.failure_text
 
 
 def test_a_json_rpc_error_keeps_its_code() -> None:
@@ -249,12 +262,14 @@ def test_a_json_rpc_error_keeps_its_code() -> None:
 def test_non_2xx_answers_fail_naming_the_status(http_status: int, body: bytes, words: str) -> None:
     answer = parse_answer(body, http_status=http_status)
     assert answer.status == "failed"
-    assert answer.failure_text is not None and words in answer.failure_text
+    assert answer.failure_text is not None
+    assert words in answer.failure_text
 
 
 def test_a_long_error_body_is_shortened() -> None:
     answer = parse_answer(b"x" * 10_000, http_status=502)
-    assert answer.failure_text is not None and len(answer.failure_text) < 300
+    assert answer.failure_text is not None
+    assert len(answer.failure_text) < 300
 
 
 # -- lenient mode ---------------------------------------------------------------------------
@@ -283,7 +298,8 @@ def test_a_long_error_body_is_shortened() -> None:
 )
 def test_lenient_reads_odd_states(result: dict[str, Any], state: str, warned: list[str]) -> None:
     answer = parse_answer(response(result), mode="lenient")
-    assert answer.task is not None and answer.task.state == state
+    assert answer.task is not None
+    assert answer.task.state == state
     assert warned_at(answer) == warned
 
 
@@ -302,7 +318,8 @@ def test_lenient_reads_type_for_kind_and_tasks_send_era_shapes() -> None:
     lenient = parse_answer(response(result), mode="lenient")
     assert strict.status == "failed"
     assert (lenient.status, texts(lenient)) == ("reply", ["done"])
-    assert lenient.task is not None and lenient.task.context_id == "s1"
+    assert lenient.task is not None
+    assert lenient.task.context_id == "s1"
     assert "$.result.sessionId" in warned_at(lenient)
     assert "$.result.artifacts[0].parts[0]" in warned_at(lenient)
 
@@ -310,7 +327,8 @@ def test_lenient_reads_type_for_kind_and_tasks_send_era_shapes() -> None:
 def test_lenient_reads_type_at_the_result_level() -> None:
     result = {"type": "message", "role": "agent", "parts": [text("x")]}
     strict = parse_answer(response(result))
-    assert strict.status == "failed" and strict.problem is not None
+    assert strict.status == "failed"
+    assert strict.problem is not None
     assert strict.problem.path == "$.result.type"
     result = {"type": "message", "parts": [text("x")], "role": "assistant"}
     answer = parse_answer(response(result), mode="lenient")
@@ -319,7 +337,8 @@ def test_lenient_reads_type_at_the_result_level() -> None:
 
 def test_lenient_still_fails_what_it_cannot_read() -> None:
     answer = parse_answer(response(message({"kind": "video"})), mode="lenient")
-    assert answer.status == "failed" and answer.problem is not None
+    assert answer.status == "failed"
+    assert answer.problem is not None
     assert answer.problem.path == "$.result.parts[0]"
 
 
@@ -336,7 +355,8 @@ def test_a_push_with_the_completed_task() -> None:
 def test_a_push_with_an_error_is_a_failed_reply() -> None:
     answer = parse_push(response(error={"code": -32603, "message": "weather API down"}))
     assert answer.status == "failed"
-    assert answer.error is not None and answer.error.code == -32603
+    assert answer.error is not None
+    assert answer.error.code == -32603
 
 
 @pytest.mark.parametrize(
@@ -359,8 +379,10 @@ def test_a_push_with_an_error_is_a_failed_reply() -> None:
 def test_unreadable_pushes_are_rejected(body: bytes, path: str, words: str) -> None:
     answer = parse_push(body)
     assert answer.status == "rejected"
-    assert answer.problem is not None and answer.problem.path == path
-    assert answer.failure_text is not None and words in answer.failure_text
+    assert answer.problem is not None
+    assert answer.problem.path == path
+    assert answer.failure_text is not None
+    assert words in answer.failure_text
 
 
 def test_lenient_accepts_a_bare_task_push_as_a2a_sdk_sends_it() -> None:

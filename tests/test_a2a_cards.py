@@ -98,6 +98,13 @@ def test_a_clean_card_loads_without_findings() -> None:
     assert not agent.sends_history
     assert agent.skills[0]["tags"] == ["demo"]
     assert agent.document["is_paid"] is False  # unknown keys are kept
+    shown = agent.as_dict()
+    assert shown["capabilities"] == {
+        "streaming": False,
+        "pushNotifications": False,
+        "stateTransitionHistory": False,
+    }
+    assert (shown["source"], shown["method"], shown["warnings"]) == ("card", "message/send", [])
 
 
 @pytest.mark.parametrize(

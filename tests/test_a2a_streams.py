@@ -104,7 +104,9 @@ def test_artifact_deltas_join_without_separator_and_a_final_status_ends() -> Non
     assert reader.task is not None
     assert (reader.task.id, reader.task.state) == ("t1", "completed")
     answer = reader.finish()
-    assert answer.status == "reply" and answer.task is not None and answer.task.closed
+    assert answer.status == "reply"
+    assert answer.task is not None
+    assert answer.task.closed
 
 
 def test_events_after_the_final_one_are_ignored() -> None:
@@ -128,7 +130,8 @@ def test_status_message_text_is_the_reply_when_nothing_else_came() -> None:
     reader = read(event(status("input-required", final=True, said="Which city?")))
     answer = reader.finish()
     assert reader.text == "Which city?"
-    assert answer.task is not None and answer.task.waiting_for_user
+    assert answer.task is not None
+    assert answer.task.waiting_for_user
 
 
 def test_a_task_that_ended_ends_the_stream() -> None:
@@ -139,7 +142,8 @@ def test_a_task_that_ended_ends_the_stream() -> None:
         "artifacts": [{"artifactId": "x", "parts": [{"kind": "text", "text": "done"}]}],
     }
     reader = read(event(ended))
-    assert reader.final and reader.text == "done"
+    assert reader.final
+    assert reader.text == "done"
 
 
 def test_a_stream_cut_while_working_keeps_what_came_with_a_warning() -> None:
@@ -177,13 +181,15 @@ def test_a_bad_event_fails_the_reply_naming_the_event(bad: str, words: str) -> N
     assert reader.final
     answer = reader.finish()
     assert answer.status == "failed"
-    assert answer.failure_text is not None and words in answer.failure_text
+    assert answer.failure_text is not None
+    assert words in answer.failure_text
     assert reader.text == "first"  # what came before is still there
 
 
 def test_a_json_rpc_error_event_keeps_its_code() -> None:
     answer = read(event(error={"code": -32004, "message": "unsupported"})).finish()
-    assert answer.error is not None and answer.error.code == -32004
+    assert answer.error is not None
+    assert answer.error.code == -32004
 
 
 def test_stream_warnings_name_their_event() -> None:
@@ -198,4 +204,6 @@ def test_stream_warnings_name_their_event() -> None:
 def test_lenient_reads_an_unknown_state_in_a_stream() -> None:
     reader = read(event(message("a")), event(status("accepted", final=True)), mode="lenient")
     answer = reader.finish()
-    assert answer.status == "reply" and answer.task is not None and answer.task.state == "unknown"
+    assert answer.status == "reply"
+    assert answer.task is not None
+    assert answer.task.state == "unknown"

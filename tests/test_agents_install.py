@@ -208,3 +208,11 @@ def test_cli_check_recognises_cards_and_workflows(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(flow), "--json"])
     assert result.exit_code == 1
     assert json.loads(result.output)["errors"][0]["path"] == "$.nodes[0].url"
+
+
+async def test_an_integration_json_is_not_an_agent(emulator: Emulator, start_stub: Any) -> None:
+    integration = await start_stub(kind="output")
+    body = {"card_url": f"{integration.url}/integration.json"}
+    checked = await emulator.call("POST", "/-/check", body, 200)
+    assert checked["document_kind"] == "integration"
+    assert "integrations/custom" in checked["errors"][0]["hint"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import aiohttp
 import pytest
 
 from emulator.masking import MASK
@@ -150,3 +151,27 @@ async def test_token_and_credentials_are_masked_in_the_logs(
         "GET", f"/api/v1/organisations/{agent['organisation_id']}/agents/{agent['id']}", status=200
     )
     assert credentials not in json.dumps(agent_view)
+
+
+async def test_push_sent_before_the_call_is_answered_is_applied_after_it(
+    emulator: Emulator, aiohttp_server: Any
+) -> None:
+    async def push_first(request: dict[str, Any], _http: Any) -> Any:
+        """Pushes the finished task from inside the call, then answers `submitted`."""
+        config = request["params"]["configuration"]["pushNotificationConfig"]
+        headers = {"Authorization": f"Bearer {config['token']}"}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(config["url"], json=completed(), headers=headers) as pushed:
+                assert pushed.status == 200, await pushed.text()
+        return stub_agents.rpc(request, task("submitted", task_id="w-1"))
+
+    stub = await stub_agents.start(aiohttp_server, StubAgent(name="Eager", answer=push_first))
+    org = await emulator.org()
+    agent = await install(emulator, org["id"], {"base_url": stub.url})
+    await send(emulator, agent["direct_channel_id"], "weather")
+
+    (record,) = await tasks(emulator)
+    assert [s["state"] for s in record["states"]] == ["submitted", "completed"]
+    assert [r["content"] for r in await replies(emulator, agent["direct_channel_id"])] == [
+        "Sunny, 31°C"
+    ]

@@ -24,6 +24,7 @@ from emulator.a2a.cards import (
     detect_document,
 )
 from emulator.a2a.display import RenderedReply, render_parts
+from emulator.a2a.models import TASK_STATES, TaskState
 from emulator.a2a.request import PushTarget, build_request, history_part, new_id
 from emulator.a2a.results import MODES, Mode
 from emulator.a2a.streams import SseDecoder, StreamReader
@@ -37,6 +38,7 @@ from emulator.a2a.tokens import (
 
 __all__ = [
     "MODES",
+    "TASK_STATES",
     "AgentAnswer",
     "AgentDescription",
     "Capabilities",
@@ -47,6 +49,7 @@ __all__ = [
     "SseDecoder",
     "StreamReader",
     "TaskSnapshot",
+    "TaskState",
     "authorise_push",
     "build_request",
     "card_base_url",

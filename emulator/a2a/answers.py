@@ -101,7 +101,8 @@ def parse_answer(
         return _http_failure(body, http_status)
     document, findings = parse_json_document(body, "the agent's answer", "a JSON-RPC response")
     if document is None:
-        return _failed(findings[0].message, _RESPONSE_HINT)
+        what = f"{findings[0].message} (HTTP {http_status}): {_preview(body)}"
+        return _failed(what, _RESPONSE_HINT)
     return read_response(document, request_id=request_id, mode=mode)
 
 
@@ -218,23 +219,34 @@ def _rpc_error(error: Any, warnings: list[Finding]) -> AgentAnswer:
     except ValueError:
         what = f"the agent answered a JSON-RPC error that is not {{code, message}}: {show_value(error)}"
         return _failed(what, _RESPONSE_HINT, "$.error", warnings)
-    what = f"the agent answered JSON-RPC error {parsed.code}: {parsed.message or '(no message)'}"
+    said = _short(parsed.message) or "(no message)"
+    what = f"the agent answered JSON-RPC error {parsed.code}: {said}"
     problem = Finding("error", "$.error", what, hint)
     return AgentAnswer("failed", problem=problem, error=parsed, warnings=warnings)
 
 
-def _http_failure(body: bytes | str, http_status: int) -> AgentAnswer:
+def _short(text: str, limit: int = BODY_PREVIEW_CHARS) -> str:
+    """One line, at most `limit` characters: agent text shown inside our own message."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _preview(body: bytes | str) -> str:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes | bytearray) else body
+    return _short(text) or "(empty body)"
+
+
+def _http_failure(body: bytes | str, http_status: int) -> AgentAnswer:
     document, _ = parse_json_document(body, "the agent's answer", "a JSON-RPC response")
     error = document.get("error") if isinstance(document, dict) else None
     if error is not None:  # some SDKs send their JSON-RPC errors with 4xx/5xx
         inner = _rpc_error(error, [])
         if inner.error is not None:
-            what = f"the agent answered HTTP {http_status} with JSON-RPC error {inner.error.code}: {inner.error.message}"
+            code, said = inner.error.code, _short(inner.error.message)
+            what = f"the agent answered HTTP {http_status} with JSON-RPC error {code}: {said}"
             problem = Finding("error", "$", what, "The agent reported this error itself.")
             return AgentAnswer("failed", problem=problem, error=inner.error)
-    preview = " ".join(text.split())[:BODY_PREVIEW_CHARS] or "(empty body)"
-    what = f"the agent answered HTTP {http_status}: {preview}"
+    what = f"the agent answered HTTP {http_status}: {_preview(body)}"
     return _failed(what, "The agent should answer 200 with a JSON-RPC response; see its logs.")
 
 

@@ -1,77 +1,36 @@
-"""What an agent is, read from its agent card or its workflow JSON (CONTRACT §3.1).
+"""Agent cards (the 2025 way to register an agent): lint and describe (CONTRACT §3.1).
 
-`describe_agent` lints either document like an integration JSON (errors and warnings, each
-with a JSON path into the author's file and a fix hint) and, when there is no error, gives
-an `AgentDescription`: what the service layer stores and calls. Pure: fetching the card
-is the caller's job (`card_url_candidates` says where to look).
+`describe_agent` lints a card or a workflow JSON like an integration JSON (errors and
+warnings, each with a JSON path into the author's file and a fix hint) and, when there is
+no error, gives an `AgentDescription`. Pure: fetching the card is the caller's job
+(`card_url_candidates` says where to look).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
+from emulator.a2a.description import (
+    CARD_PATH,
+    CARD_PATH_0_3,
+    URL_HINT,
+    AgentDescription,
+    Capabilities,
+    checked_url,
+    errors_in,
+    split_url,
+)
+from emulator.a2a.workflows import describe_workflow
 from emulator.findings import Finding, json_path, json_type_name, show_value
 
-AgentSource = Literal["card", "workflow"]
 DocumentKind = Literal["card", "workflow", "integration"]
-
-CARD_PATH = "/.well-known/agent.json"
-CARD_PATH_0_3 = "/.well-known/agent-card.json"  # the A2A 0.3 name, accepted as a fallback
-A2A_NODE_PREFIX = "a2a/"
-
-_URL_HINT = 'Set "url" to the http(s) URL your agent answers JSON-RPC POSTs at.'
-
-
-@dataclass(frozen=True)
-class Capabilities:
-    """The card's `capabilities`; a workflow declares none (all false)."""
-
-    streaming: bool = False
-    push_notifications: bool = False
-    state_transition_history: bool = False
-
-    def as_dict(self) -> dict[str, bool]:
-        return {
-            "streaming": self.streaming,
-            "pushNotifications": self.push_notifications,
-            "stateTransitionHistory": self.state_transition_history,
-        }
-
-
-@dataclass(frozen=True)
-class AgentDescription:
-    """An agent that loads: what Telex reads from its card or workflow JSON."""
-
-    name: str
-    description: str
-    rpc_url: str  # the declared RPC endpoint (the card's base URL when its `url` is empty)
-    card_url: str | None  # where the card was fetched from; None when pasted or a workflow
-    capabilities: Capabilities
-    skills: list[dict[str, Any]]  # as declared, unknown keys kept
-    source: AgentSource
-    document: dict[str, Any]  # the raw card or workflow, verbatim
-    warnings: list[Finding] = field(default_factory=list)
-
-    @property
-    def method(self) -> str:
-        """`message/stream` when the card streams and does not push, else `message/send`."""
-        caps = self.capabilities
-        return (
-            "message/stream" if caps.streaming and not caps.push_notifications else "message/send"
-        )
-
-    @property
-    def sends_history(self) -> bool:
-        """Workflow-installed agents get the channel history as a data part; card ones not."""
-        return self.source == "workflow"
 
 
 def card_url_candidates(url: str) -> list[str]:
     """Where to GET the card for a URL a user gave: itself if it names a card or a .json
     file, else `{base}/.well-known/agent.json` then the 0.3 name `agent-card.json`."""
-    path = urlsplit(url).path
+    parts = split_url(url)
+    path = parts.path if parts is not None else url
     if "/.well-known/" in path or path.endswith(".json"):
         return [url]
     base = url.rstrip("/")
@@ -83,7 +42,9 @@ def card_base_url(card_url: str) -> str:
     for suffix in (CARD_PATH, CARD_PATH_0_3):
         if card_url.endswith(suffix):
             return card_url.removesuffix(suffix)
-    parts = urlsplit(card_url)
+    parts = split_url(card_url)
+    if parts is None:
+        return card_url
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -116,10 +77,6 @@ def describe_agent(
     if detect_document(raw) == "workflow":
         return describe_workflow(raw)
     return describe_card(raw, card_url)
-
-
-def errors_in(findings: list[Finding]) -> list[Finding]:
-    return [f for f in findings if f.severity == "error"]
 
 
 # -- agent cards -----------------------------------------------------------------------
@@ -161,13 +118,13 @@ def _card_rpc_url(raw: dict[str, Any], card_url: str | None, out: list[Finding])
     if url is None or (isinstance(url, str) and not url.strip()):
         if card_url is None:
             what = "the card's url is empty and it was pasted, so there is no base URL to use"
-            out.append(Finding("error", "$.url", what, _URL_HINT))
+            out.append(Finding("error", "$.url", what, URL_HINT))
             return None
         base = card_base_url(card_url)
         what = f"the card's url is empty: calling the card's base URL {base} instead"
-        out.append(Finding("warning", "$.url", what, _URL_HINT))
+        out.append(Finding("warning", "$.url", what, URL_HINT))
         return base
-    return _checked_url(url, "$.url", out, "the card's url")
+    return checked_url(url, "$.url", out, "the card's url")
 
 
 def _capabilities(raw: dict[str, Any], out: list[Finding]) -> Capabilities:
@@ -223,151 +180,6 @@ def _skills(raw: dict[str, Any], out: list[Finding]) -> list[dict[str, Any]]:
                 out.append(Finding("warning", json_path(path, key), what, hint))
         kept.append(skill)
     return kept
-
-
-# -- workflow JSON -----------------------------------------------------------------------
-
-_WORKFLOW_TYPES: dict[str, tuple[type, ...]] = {
-    "active": (bool,),
-    "category": (str,),
-    "id": (str,),
-    "name": (str,),
-    "short_description": (str,),
-    "long_description": (str,),
-    "pinData": (dict,),
-    "settings": (dict,),
-}
-_NODE_TYPES: dict[str, tuple[type, ...]] = {
-    "id": (str,),
-    "name": (str,),
-    "type": (str,),
-    "typeVersion": (int, float),
-    "url": (str,),
-    "parameters": (dict,),
-    "position": (list,),
-}
-_NO_NODE_HINT = (
-    'Add a node {"type": "a2a/generic-a2a-node", "url": "https://…"} (or '
-    "a2a/mastra-a2a-node, a2a/python-a2a-node) pointing at your agent."
-)
-
-
-def describe_workflow(raw: Any) -> tuple[AgentDescription | None, list[Finding]]:
-    """Lint a Telex workflow JSON: the RPC endpoint is its a2a node's `url`."""
-    if not isinstance(raw, dict):
-        what = f"a workflow JSON must be an object, got {json_type_name(raw)}"
-        return None, [Finding("error", "$", what, 'Paste {"name": ..., "nodes": [...]}.')]
-    findings = _wrong_types(raw, "$", _WORKFLOW_TYPES)
-    nodes = raw.get("nodes")
-    if not isinstance(nodes, list):
-        what = (
-            "the workflow has no nodes"
-            if nodes is None
-            else f"nodes must be a list, got {json_type_name(nodes)}"
-        )
-        findings.append(Finding("error", "$.nodes", what, _NO_NODE_HINT))
-        return None, findings
-    a2a_nodes = []
-    for index, node in enumerate(nodes):
-        path = json_path("$.nodes", index)
-        if not isinstance(node, dict):
-            what = f"node #{index} must be an object, got {json_type_name(node)}"
-            findings.append(Finding("error", path, what, 'Write {"type": ..., "url": ...}.'))
-            continue
-        findings += _wrong_types(node, path, _NODE_TYPES)
-        kind = node.get("type")
-        if isinstance(kind, str) and kind.startswith(A2A_NODE_PREFIX):
-            a2a_nodes.append((index, node))
-    if not a2a_nodes:
-        what = 'the workflow has no a2a node (a node whose "type" starts with "a2a/")'
-        findings.append(Finding("error", "$.nodes", what, _NO_NODE_HINT))
-        return None, findings
-    index, node = a2a_nodes[0]
-    if len(a2a_nodes) > 1:
-        what = f"the workflow has {len(a2a_nodes)} a2a nodes: Telex calls the first, #{index}"
-        hint = "Keep one a2a node per agent."
-        findings.append(Finding("warning", "$.nodes", what, hint))
-    node_path = json_path("$.nodes", index)
-    url = node.get("url")
-    rpc_url = None
-    if url is None or (isinstance(url, str) and not url.strip()):
-        what = f"a2a node #{index} has no url: Telex would not know where to send messages"
-        findings.append(Finding("error", json_path(node_path, "url"), what, _URL_HINT))
-    elif isinstance(url, str):
-        rpc_url = _checked_url(url, json_path(node_path, "url"), findings, "the a2a node's url")
-    name = _workflow_name(raw, node, node_path, findings)
-    if errors_in(findings) or rpc_url is None or name is None:
-        return None, findings
-    description = next(
-        (
-            raw[key].strip()
-            for key in ("short_description", "long_description")
-            if isinstance(raw.get(key), str) and raw[key].strip()
-        ),
-        "",
-    )
-    agent = AgentDescription(
-        name, description, rpc_url, None, Capabilities(), [], "workflow", raw, findings
-    )
-    return agent, findings
-
-
-def _workflow_name(
-    raw: dict[str, Any], node: dict[str, Any], node_path: str, out: list[Finding]
-) -> str | None:
-    name = raw.get("name")
-    if isinstance(name, str) and name.strip():
-        return name.strip()
-    if name is not None and not isinstance(name, str):
-        return None  # the wrong type is already an error (_wrong_types)
-    node_name = node.get("name")
-    if isinstance(node_name, str) and node_name.strip():
-        what = f"the workflow has no name: using its a2a node's name {show_value(node_name)}"
-        out.append(Finding("warning", "$.name", what, 'Add "name": the agent\'s name in Telex.'))
-        return node_name.strip()
-    what = "the workflow has no name, nor has its a2a node: users could not mention it"
-    out.append(Finding("error", "$.name", what, 'Add "name": the agent\'s name in Telex.'))
-    return None
-
-
-def _wrong_types(
-    obj: dict[str, Any], prefix: str, expected: dict[str, tuple[type, ...]]
-) -> list[Finding]:
-    found = []
-    for key, types in expected.items():
-        value = obj.get(key)
-        if key not in obj or value is None:
-            continue
-        if isinstance(value, bool) and bool not in types:
-            ok = False  # JSON true is not a number here
-        else:
-            ok = isinstance(value, types)
-        if not ok:
-            wanted = " or ".join(dict.fromkeys(json_type_name(t()) for t in types))
-            what = f"{key} must be {wanted}, got {json_type_name(value)}"
-            hint = f'Write "{key}" as {wanted}, as Telex\'s workflow JSON does.'
-            found.append(Finding("error", json_path(prefix, key), what, hint))
-    return found
-
-
-# -- shared --------------------------------------------------------------------------------
-
-
-def _checked_url(url: Any, path: str, out: list[Finding], what: str) -> str | None:
-    if not isinstance(url, str):
-        out.append(
-            Finding("error", path, f"{what} must be a string, got {json_type_name(url)}", _URL_HINT)
-        )
-        return None
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        message = f"{what} {show_value(url)} is not an http(s) URL"
-        out.append(Finding("error", path, message, _URL_HINT))
-        return None
-    if parts.path.endswith((CARD_PATH, CARD_PATH_0_3)):
-        message = f"{what} points at the agent card, not at the JSON-RPC endpoint"
-        out.append(Finding("warning", path, message, _URL_HINT))
-    return url.strip()
 
 
 def _required_text(

@@ -14,8 +14,8 @@ import binascii
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
+from emulator.a2a.description import split_url
 from emulator.a2a.models import DataPart, FilePart, Part, TextPart
 
 INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
@@ -52,7 +52,8 @@ def _file(part: FilePart) -> dict[str, Any]:
     url: str | None = None
     size: int | None = None
     if file.uri is not None:
-        url = file.uri if urlsplit(file.uri).scheme.lower() in SAFE_SCHEMES else None
+        parts = split_url(file.uri)
+        url = file.uri if parts is not None and parts.scheme.lower() in SAFE_SCHEMES else None
     elif file.bytes is not None:
         try:
             size = len(base64.b64decode(file.bytes, validate=True))

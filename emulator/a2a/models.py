@@ -102,7 +102,8 @@ class Task(_Wire):
     contextId: StrictStr | None = None
     status: TaskStatus
     artifacts: list[Artifact] | None = None
-    history: list[Message] | None = None
+    # Kept as sent: Telex never shows it, so a quirk in an echoed message must not fail a reply.
+    history: list[Any] | None = None
     metadata: dict[str, Any] | None = None
 
 

@@ -206,7 +206,9 @@ class StreamReader:
                     block.parts.append(part)
 
     def _take_warnings(self, warnings: list[Finding], where: str) -> None:
-        self.warnings += [_in_event(w, where) for w in warnings]
+        # Once per stream is enough: the streaming example sends a fresh id in every event.
+        seen = {(w.path, w.hint) for w in self.warnings}
+        self.warnings += [_in_event(w, where) for w in warnings if (w.path, w.hint) not in seen]
 
     def _fail(self, problem: Finding, where: str | None = None) -> None:
         self.problem = _in_event(problem, where) if where else problem

@@ -34,6 +34,7 @@ from emulator.config import Config
 from emulator.db import models
 from emulator.db.database import Database
 from emulator.deliveries import delivery_values
+from emulator.errors import EmulatorError
 from emulator.fanout import Fanout, wire_message
 from emulator.findings import Finding
 from emulator.hub import EventHub
@@ -241,7 +242,7 @@ class AgentCaller:
         )
         try:
             written = await self._writer.submit(change)
-        except Exception:  # the channel went away meanwhile (reset, deleted): nothing to post
+        except EmulatorError:  # the channel went away meanwhile (reset, deleted): nothing to post
             return None
         shown = reply if reply is not None else live if edit is not None else None
         if shown is not None:

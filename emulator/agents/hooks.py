@@ -1,9 +1,9 @@
 """Push hooks: the key that signs push tokens, and what each hook id leads to.
 
 Every call gets a hook (its AgentTask id) under `/v1/a2a/webhooks/`. A push may arrive
-while its call is still being recorded (a fast agent pushes before the emulator has
-written the answer), so hooks in flight are known in memory and a push for one waits
-until the call's write is done. The signing key is an instance value in the database:
+while its call is still under way (an agent may push before it answers the call, or
+before the emulator has written the answer), so hooks in flight are known in memory and
+a push for one is applied once the call's outcome is written. The signing key is an instance value in the database:
 an agent may push a day after it was called, across a restart.
 """
 
@@ -21,7 +21,6 @@ from emulator.db.database import Database
 
 SIGNING_KEY = "a2a_push_signing_key"
 REMEMBERED_HOOKS = 10_000
-IN_FLIGHT_WAIT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -91,14 +90,18 @@ class HookBook:
         while len(self._known) > REMEMBERED_HOOKS:
             self._known.popitem(last=False)
 
-    async def find(self, task_id: str) -> Hook | None:
-        """The hook, once no call holds it; None when there is no such task."""
+    def in_flight(self, task_id: str) -> bool:
+        """Whether the call of this hook is still under way (its task is not written yet)."""
+        return task_id in self._in_flight
+
+    async def call_done(self, task_id: str) -> None:
+        """Return once the call of this hook has written its outcome (at once if it has)."""
         event = self._in_flight.get(task_id)
         if event is not None:
-            try:
-                await asyncio.wait_for(event.wait(), IN_FLIGHT_WAIT_S)
-            except TimeoutError:
-                pass
+            await event.wait()
+
+    async def find(self, task_id: str) -> Hook | None:
+        """The hook (in flight or stored); None when there is no such task."""
         hook = self._known.get(task_id)
         if hook is not None:
             return hook

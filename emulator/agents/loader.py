@@ -96,6 +96,10 @@ def wants_agent(body: dict[str, Any]) -> bool:
 
 def describe_document(document: Any, source: str, card_url: str | None) -> AgentCheck:
     """Lint a decoded card or workflow (detected by its shape)."""
+    if a2a.detect_document(document) == "integration":
+        what = "this is an integration JSON, not an agent card or workflow"
+        hint = "install it with POST /api/v1/organisations/{org_id}/integrations/custom"
+        return AgentCheck(source, document, None, [Finding("error", "$", what, hint)])
     description, findings = a2a.describe_agent(document, card_url)
     return AgentCheck(source, document, description, findings)
 

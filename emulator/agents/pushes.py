@@ -33,6 +33,7 @@ from emulator.errors import NotFound
 from emulator.fanout import Fanout
 from emulator.outbound import OutboundResult
 from emulator.shapes import iso
+from emulator.tasks import TaskTracker
 
 MAX_PUSH_BYTES = 50 * 1024
 MAX_WARNINGS_KEPT = 50
@@ -73,9 +74,11 @@ class PushReceiver:
         writer: TaskWriter,
         deliveries: DeliveryLog,
         fanout: Fanout,
+        tasks: TaskTracker,
         config: Config,
         clock: Clock,
     ) -> None:
+        self._tasks = tasks
         self._hooks = hooks
         self._signer = signer
         self._writer = writer
@@ -110,7 +113,19 @@ class PushReceiver:
         if answer.status == "rejected":
             reason = answer.failure_text or "the push could not be read"
             return await self._refused(hook, push, received, _answer(400, reason))
-        return await self._apply(hook, push, received, settle(answer))
+        settled = settle(answer)
+        if self._hooks.in_flight(hook.task_id):
+            # The agent pushed before its call was recorded: apply it right after, in order.
+            self._tasks.spawn(self._apply_later(hook, push, received, settled), name="agent push")
+            what = f"push received: the task is {settled.state} (applied once the call is recorded)"
+            return _answer(200, what, {"task_id": hook.task_id, "state": settled.state})
+        return await self._apply(hook, push, received, settled)
+
+    async def _apply_later(
+        self, hook: Hook, push: PushRequest, received: datetime, settled: Settled
+    ) -> None:
+        await self._hooks.call_done(hook.task_id)
+        await self._apply(hook, push, received, settled)
 
     async def _apply(
         self, hook: Hook, push: PushRequest, received: datetime, settled: Settled

@@ -56,7 +56,7 @@ class AgentService:
             db, outbound, writer, store, hub, fanout, self._hooks, self._signer, config, clock
         )
         self._pushes = PushReceiver(
-            self._hooks, self._signer, writer, deliveries, fanout, config, clock
+            self._hooks, self._signer, writer, deliveries, fanout, tasks, config, clock
         )
         fanout.on_stored = self.message_stored
 

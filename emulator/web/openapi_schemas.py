@@ -330,7 +330,7 @@ def schemas() -> dict[str, Schema]:
         ok=BOOLEAN,
         integration_type=nullable(enum(INTEGRATION_TYPES)),
         app_name=NULLABLE_STRING,
-        document_kind=nullable(enum(("card", "workflow"))),
+        document_kind=nullable(enum(("card", "workflow", "integration"))),
         agent=nullable({"type": "object", "description": "the agent as Telex reads it"}),
         errors=array(ref("Problem")),
         warnings=array(ref("Problem")),
