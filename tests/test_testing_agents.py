@@ -48,6 +48,7 @@ class PushLater:
         self.called = asyncio.Event()
         self.release = asyncio.Event()
         self.pushed: list[int] = []
+        self.push_answered = asyncio.Event()
         self._jobs: set[asyncio.Task[None]] = set()
 
     async def answer(self, request: dict[str, Any], _http: web.Request) -> web.StreamResponse:
@@ -67,6 +68,7 @@ class PushLater:
             session.post(push["url"], json=body, headers=headers) as response,
         ):
             self.pushed.append(response.status)
+        self.push_answered.set()
 
 
 # -- install_agent, add_agent, tasks --------------------------------------------------------
@@ -203,6 +205,7 @@ async def test_ask_waits_for_the_push(aclient: AsyncTelexClient, aiohttp_server:
 
     assert reply.content == "report ready"
     assert [s.state for s in reply.task.states] == ["working", "completed"]
+    await agent_side.push_answered.wait()  # the reply may be stored before the push's answer
     assert agent_side.pushed == [200]
 
 
