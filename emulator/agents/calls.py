@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 
 from emulator import a2a
 from emulator.a2a.request import HISTORY_LENGTH
@@ -32,7 +32,7 @@ from emulator.agents.streaming import StreamCall
 from emulator.clock import Clock
 from emulator.config import Config
 from emulator.db import models
-from emulator.db.database import Database
+from emulator.db.database import Database, Prepared
 from emulator.deliveries import delivery_values
 from emulator.errors import EmulatorError
 from emulator.fanout import Fanout, wire_message
@@ -42,6 +42,20 @@ from emulator.messages import MessageStore
 from emulator.outbound import OutboundClient, OutboundResult
 
 HOOK_PATH = "/v1/a2a/webhooks/"
+# The task an agent left waiting for the user in a channel (newest first; rarely more
+# than one). No LIMIT: Prepared statements take named values only.
+_OPEN_TASK = Prepared(
+    select(models.AgentTask.id, models.AgentTask.a2a_task_id)
+    .where(
+        models.AgentTask.agent_id == bindparam("agent_id"),
+        models.AgentTask.channel_id == bindparam("channel_id"),
+        models.AgentTask.is_open,
+        models.AgentTask.state.in_([bindparam("input_required"), bindparam("auth_required")]),
+        models.AgentTask.a2a_task_id.is_not(None),
+    )
+    .order_by(models.AgentTask.created_at.desc(), models.AgentTask.id.desc())
+)
+_WAITING = {"input_required": "input-required", "auth_required": "auth-required"}
 
 
 @dataclass(frozen=True)
@@ -251,22 +265,16 @@ class AgentCaller:
 
     async def _open_task(self, agent_id: str, channel_id: str) -> tuple[str, str] | None:
         """(AgentTask id, A2A task id) of the task the agent left waiting for the user here."""
-        async with self._db.read() as session:
-            found = (
-                await session.execute(
-                    select(models.AgentTask.id, models.AgentTask.a2a_task_id)
-                    .where(
-                        models.AgentTask.agent_id == agent_id,
-                        models.AgentTask.channel_id == channel_id,
-                        models.AgentTask.is_open,
-                        models.AgentTask.state.in_(("input-required", "auth-required")),
-                        models.AgentTask.a2a_task_id.is_not(None),
-                    )
-                    .order_by(models.AgentTask.created_at.desc(), models.AgentTask.id.desc())
-                    .limit(1)
-                )
-            ).first()
-        return None if found is None else (found[0], found[1])
+
+        def lookup(connection: Connection) -> list[Any]:
+            values = {"agent_id": agent_id, "channel_id": channel_id, **_WAITING}
+            return _OPEN_TASK.fetch(connection, values)
+
+        # Every call asks this, so it runs inline like the hot writes (a key lookup on the
+        # writer's connection): a read session costs a thread round trip per statement,
+        # and under load calls queued for the read pool (bench/agents.py).
+        found = await self._db.run_write(lookup)
+        return (found[0][0], found[0][1]) if found else None
 
     async def _history(self, channel_id: str) -> list[str]:
         """The channel's last messages as HTML, newest last (workflow agents only)."""

@@ -177,15 +177,17 @@ class TaskWriter:
             if found is None:
                 return NotFound(f"no agent task {change.task_id!r}: it was deleted (reset?)")
             task = dict(found)
-        if change.update is not None:
-            task |= change.update(task)
+        # Only what changed is written back: a push must not re-encode the request and
+        # response bodies it leaves alone (bench/agents.py: a third of a push's cost).
+        changed: TaskRow = change.update(task) if change.update is not None else {}
+        task |= changed
         reply: models.Message | None = None
         if change.reply is not None:
             (inserted,) = self._store.insert(connection, [change.reply])
             if isinstance(inserted, EmulatorError):
                 return inserted  # the channel was deleted meanwhile
             reply = inserted
-            task["reply_message_id"] = reply.id
+            task["reply_message_id"] = changed["reply_message_id"] = reply.id
         edited = None
         if change.edit_reply is not None:
             message_id, columns = change.edit_reply
@@ -200,8 +202,7 @@ class TaskWriter:
             edited = None if row is None else SimpleNamespace(**row)
         if change.insert is not None:
             insert_rows(connection, _TASKS, [task])
-        else:
-            changed = {k: v for k, v in task.items() if k != "id"}
+        elif changed:
             connection.execute(update(_TASKS).where(_TASKS.c.id == change.task_id).values(changed))
         if change.close:
             connection.execute(
