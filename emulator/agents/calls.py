@@ -9,7 +9,6 @@ outcome (task row, delivery row, reply) is one short write.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,12 +16,12 @@ from sqlalchemy import Connection, bindparam, select
 
 from emulator import a2a
 from emulator.a2a.request import HISTORY_LENGTH
-from emulator.agents.hooks import Hook, HookBook, PushSigner
+from emulator.agents.hooks import HOOK_PATH, Hook, HookBook, PushSigner
+from emulator.agents.outcomes import Settled, settle, transport_failure
 from emulator.agents.records import (
     TaskChange,
     TaskWriter,
     Written,
-    failure_reply,
     mask_rpc_body,
     reply_row,
     state_entry,
@@ -36,12 +35,10 @@ from emulator.db.database import Database, Prepared
 from emulator.deliveries import delivery_values
 from emulator.errors import EmulatorError
 from emulator.fanout import Fanout, wire_message
-from emulator.findings import Finding
 from emulator.hub import EventHub
 from emulator.messages import MessageStore
 from emulator.outbound import OutboundClient, OutboundResult
 
-HOOK_PATH = "/v1/a2a/webhooks/"
 # The task an agent left waiting for the user in a channel (newest first; rarely more
 # than one). No LIMIT: Prepared statements take named values only.
 _OPEN_TASK = Prepared(
@@ -56,52 +53,6 @@ _OPEN_TASK = Prepared(
     .order_by(models.AgentTask.created_at.desc(), models.AgentTask.id.desc())
 )
 _WAITING = {"input_required": "input-required", "auth_required": "auth-required"}
-
-
-@dataclass(frozen=True)
-class Settled:
-    """What an answer means for the task and the channel."""
-
-    state: str
-    is_open: bool
-    reply: a2a.RenderedReply | None
-    failed: bool
-    reason: str | None
-    a2a_task_id: str | None
-    context_id: str | None
-    warnings: list[dict[str, str]]
-
-
-def settle(answer: a2a.AgentAnswer) -> Settled:
-    """The task state, openness and reply of a read answer (or push)."""
-    warnings = [f.as_dict() for f in answer.warnings]
-    task = answer.task
-    task_id = task.id if task else None
-    context_id = task.context_id if task else None
-    if answer.status in ("failed", "rejected"):
-        reason = answer.failure_text or "the answer could not be read"
-        return Settled(
-            "failed", False, failure_reply(reason), True, reason, task_id, context_id, warnings
-        )
-    if answer.status == "pending":
-        assert task is not None
-        return Settled(task.state, True, None, False, None, task_id, context_id, warnings)
-    state = task.state if task else "completed"
-    is_open = bool(task and task.waiting_for_user)
-    reply = a2a.render_parts(answer.parts) if answer.parts else None
-    return Settled(state, is_open, reply, False, None, task_id, context_id, warnings)
-
-
-def transport_failure(result: OutboundResult) -> a2a.AgentAnswer | None:
-    """A failed answer when no usable HTTP answer came (refused, reset, timeout, too big)."""
-    if result.error is not None:
-        reason = f"no answer from the agent: {result.error}"
-    elif result.truncated:
-        reason = f"the agent's answer is over {len(result.body)} bytes, too large to read"
-    else:
-        return None
-    hint = "Make sure the agent is running and answers within --agent-timeout."
-    return a2a.AgentAnswer("failed", problem=Finding("error", "$", reason, hint))
 
 
 class AgentCaller:

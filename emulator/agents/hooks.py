@@ -19,6 +19,7 @@ from sqlalchemy import select
 from emulator.db import models
 from emulator.db.database import Database
 
+HOOK_PATH = "/v1/a2a/webhooks/"  # + the hook id: where agents push (CONTRACT §3.5)
 SIGNING_KEY = "a2a_push_signing_key"
 REMEMBERED_HOOKS = 10_000
 

@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from emulator import a2a
-from emulator.agents.calls import HOOK_PATH, Settled, settle
-from emulator.agents.hooks import Hook, HookBook, PushSigner
+from emulator.agents.hooks import HOOK_PATH, Hook, HookBook, PushSigner
+from emulator.agents.outcomes import Settled, settle
 from emulator.agents.records import (
     TaskChange,
     TaskRow,
