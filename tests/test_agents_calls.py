@@ -286,3 +286,23 @@ async def test_same_message_id_on_every_reply_is_fine(
     await send(emulator, agent["direct_channel_id"], "a")
     await send(emulator, agent["direct_channel_id"], "b")
     assert len(await replies(emulator, agent["direct_channel_id"])) == 2
+
+
+async def test_a_reply_mentioning_another_agent_does_not_call_it(
+    emulator: Emulator, aiohttp_server: Any
+) -> None:
+    org = await emulator.org()
+    channel = await emulator.channel(org["id"])
+    chatty = stub_agents.replies(message("@Beta ping"))
+    alpha = await stub_agents.start(aiohttp_server, StubAgent(name="Alpha", answer=chatty))
+    beta = await stub_agents.start(aiohttp_server, StubAgent(name="Beta"))
+    for stub in (alpha, beta):
+        agent = await install(emulator, org["id"], {"base_url": stub.url})
+        path = f"/api/v1/channels/{channel['id']}/agents/{agent['id']}"
+        await emulator.call("PUT", path, {"is_active": True}, 200)
+
+    await send(emulator, channel["id"], "@Alpha say hi to Beta")
+
+    assert len(alpha.received) == 1
+    assert beta.received == []  # agents' replies never reach agents: no loops
+    assert [r["content"] for r in await replies(emulator, channel["id"])] == ["@Beta ping"]

@@ -11,7 +11,7 @@ import pytest
 
 from emulator.masking import MASK
 from tests import stub_agents
-from tests.conftest import Emulator
+from tests.conftest import Emulator, free_port, replace
 from tests.stub_agents import StubAgent, task
 from tests.test_agents_calls import install, replies, send, tasks
 
@@ -175,3 +175,28 @@ async def test_push_sent_before_the_call_is_answered_is_applied_after_it(
     assert [r["content"] for r in await replies(emulator, agent["direct_channel_id"])] == [
         "Sunny, 31°C"
     ]
+
+
+async def test_push_after_a_restart_goes_to_the_thread(
+    config: Any, make_emulator: Any, aiohttp_server: Any
+) -> None:
+    """A day-later push reaches another emulator process on the same database: the hook,
+    the token's signing key and the user's thread all come from the database."""
+    first = await make_emulator(config)
+    answer = stub_agents.replies(task("submitted", task_id="w-1"))
+    stub = await stub_agents.start(aiohttp_server, StubAgent(name="Slow", answer=answer))
+    org = await first.org()
+    agent = await install(first, org["id"], {"base_url": stub.url})
+    channel_id = agent["direct_channel_id"]
+    root = await send(first, channel_id, "start")
+    path = f"/api/v1/channels/{channel_id}/messages"
+    await first.call("POST", path, {"content": "weather?", "thread_id": root["id"]}, 201)
+    await first.services.drain()
+    push = stub.received[-1]["params"]["configuration"]["pushNotificationConfig"]
+
+    second = await make_emulator(replace(config, port=free_port()))
+    headers = {"Authorization": f"Bearer {push['token']}"}
+    await post_push(second, hook_path(push), completed(), headers, 200)
+
+    reply = next(m for m in await replies(second, channel_id) if m["content"] == "Sunny, 31°C")
+    assert reply["thread_id"] == root["id"]

@@ -129,3 +129,30 @@ async def test_stream_that_errors_posts_a_failed_reply(
     (reply,) = await replies(emulator, agent["direct_channel_id"])
     assert reply["status"] == "error"
     assert "HTTP 503" in reply["content"]
+
+
+async def test_an_error_event_after_text_keeps_the_text_and_says_why(
+    emulator: Emulator, aiohttp_server: Any
+) -> None:
+    hub = emulator.services.hub
+
+    async def answer(request: dict[str, Any], http: Any) -> Any:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(http)
+        with hub.subscribe() as shown:
+            await response.write(event_line(message("Half an answer", "e1")))
+            while (event := await shown.next()) is not None and event.type != "message.created":
+                pass
+        error = {"jsonrpc": "2.0", "id": "x", "error": {"code": -32603, "message": "model down"}}
+        await response.write(f"data: {json.dumps(error)}\n\n".encode())
+        await response.write_eof()
+        return response
+
+    _, agent = await streaming_agent(emulator, aiohttp_server, answer)
+    await send(emulator, agent["direct_channel_id"], "go")
+    (reply,) = await replies(emulator, agent["direct_channel_id"])
+    assert reply["status"] == "error"
+    assert reply["content"].startswith("Half an answer\n")
+    assert "-32603" in reply["content"]
+    (record,) = await tasks(emulator)
+    assert record["state"] == "failed"

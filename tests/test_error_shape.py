@@ -35,6 +35,14 @@ def assert_envelope(data: dict, status: int) -> None:
         ("POST", f"/api/v1/organisations/{MISSING}/integrations/custom", {"json_url": "x"}, 404),
         ("GET", f"/api/v1/organisations/{MISSING}/integrations/custom/{MISSING}", None, 404),
         ("PUT", f"/api/v1/channels/{MISSING}/integrations/order", {"integration_ids": []}, 404),
+        ("POST", f"/api/v1/organisations/{MISSING}/agents", {"base_url": "http://x"}, 404),
+        ("GET", f"/api/v1/organisations/{MISSING}/agents/{MISSING}", None, 404),
+        ("PUT", f"/api/v1/organisations/{MISSING}/agents/{MISSING}", {"rpc_url": None}, 404),
+        ("PUT", f"/api/v1/channels/{MISSING}/agents/{MISSING}", {"is_active": True}, 404),
+        ("PUT", f"/api/v1/channels/{MISSING}/agents/{MISSING}", [], 422),
+        ("GET", f"/-/tasks/{MISSING}", None, 404),
+        ("GET", "/-/tasks?state=done", None, 422),
+        ("POST", f"/v1/a2a/webhooks/{MISSING}", {"jsonrpc": "2.0"}, 404),
     ],
 )
 async def test_errors_are_envelopes(

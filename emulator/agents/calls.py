@@ -9,13 +9,14 @@ outcome (task row, delivery row, reply) is one short write.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import bindparam, or_, select
 
 from emulator import a2a
 from emulator.a2a.request import HISTORY_LENGTH
+from emulator.a2a.tokens import TOKEN_LIFETIME
 from emulator.agents.hooks import HOOK_PATH, Hook, HookBook, PushSigner
 from emulator.agents.outcomes import Settled, settle, transport_failure
 from emulator.agents.records import (
@@ -39,23 +40,23 @@ from emulator.hub import EventHub
 from emulator.messages import MessageStore
 from emulator.outbound import OutboundClient, OutboundResult
 
-# The task an agent left waiting for the user in a channel (newest first; rarely more
-# than one). No LIMIT: Prepared statements take named values only.
+_TASK = models.AgentTask
 _OPEN_TASK = Prepared(
-    select(models.AgentTask.id, models.AgentTask.a2a_task_id)
+    select(_TASK.id, _TASK.a2a_task_id)
     .where(
-        models.AgentTask.agent_id == bindparam("agent_id"),
-        models.AgentTask.channel_id == bindparam("channel_id"),
-        models.AgentTask.is_open,
-        models.AgentTask.state.in_([bindparam("input_required"), bindparam("auth_required")]),
-        models.AgentTask.a2a_task_id.is_not(None),
+        _TASK.agent_id == bindparam("agent_id"),
+        _TASK.channel_id == bindparam("channel_id"),
+        _TASK.is_open == bindparam("is_open"),
+        or_(_TASK.state == bindparam("waiting"), _TASK.state == bindparam("waiting_auth")),
+        _TASK.a2a_task_id.is_not(None),
     )
-    .order_by(models.AgentTask.created_at.desc(), models.AgentTask.id.desc())
+    .order_by(_TASK.created_at.desc(), _TASK.id.desc())  # few rows: the newest is first
 )
-_WAITING = {"input_required": "input-required", "auth_required": "auth-required"}
 
 
 class AgentCaller:
+    """Makes one call of an agent per user message routed to it (see the module doc)."""
+
     def __init__(
         self,
         db: Database,
@@ -102,8 +103,17 @@ class AgentCaller:
             task_id=continued[1] if continued else None,
             history=history,
         )
+        issued = int(started.timestamp())  # the JWT's iat: whole seconds
         hook = Hook(
-            hook_id, route.agent_id, route.name, route.organisation_id, channel_id, route.api_key
+            hook_id,
+            route.agent_id,
+            route.name,
+            route.organisation_id,
+            channel_id,
+            route.api_key,
+            thread_id=message.thread_id,
+            token=push.token,
+            token_expires=datetime.fromtimestamp(issued, UTC) + TOKEN_LIFETIME,
         )
         self._hooks.open(hook)
         try:
@@ -158,8 +168,13 @@ class AgentCaller:
                     failed=settled.failed,
                 )
             else:
-                live.content = live.original_content = settled.reply.content
-                live.parts = settled.reply.parts
+                shown = settled.reply
+                if settled.failed:  # keep what streamed before the failure, then say why
+                    shown = a2a.RenderedReply(
+                        f"{live.content}\n{shown.content}", [*(live.parts or []), *shown.parts]
+                    )
+                live.content = live.original_content = shown.content
+                live.parts = shown.parts
                 live.status = "error" if settled.failed else "success"
                 columns = ("content", "original_content", "parts", "status")
                 edit = (live.id, {name: getattr(live, name) for name in columns})
@@ -215,17 +230,19 @@ class AgentCaller:
         return written
 
     async def _open_task(self, agent_id: str, channel_id: str) -> tuple[str, str] | None:
-        """(AgentTask id, A2A task id) of the task the agent left waiting for the user here."""
+        """(AgentTask id, A2A task id) of the task the agent left waiting for the user here.
 
-        def lookup(connection: Connection) -> list[Any]:
-            values = {"agent_id": agent_id, "channel_id": channel_id, **_WAITING}
-            return _OPEN_TASK.fetch(connection, values)
-
-        # Every call asks this, so it runs inline like the hot writes (a key lookup on the
-        # writer's connection): a read session costs a thread round trip per statement,
-        # and under load calls queued for the read pool (bench/agents.py).
-        found = await self._db.run_write(lookup)
-        return (found[0][0], found[0][1]) if found else None
+        Read on the writer's connection with a compiled statement: a call's one lookup
+        costs tens of microseconds there, against a millisecond for an async session."""
+        values = {
+            "agent_id": agent_id,
+            "channel_id": channel_id,
+            "is_open": True,
+            "waiting": "input-required",
+            "waiting_auth": "auth-required",
+        }
+        rows = await self._db.run_write(lambda connection: _OPEN_TASK.fetch(connection, values))
+        return (rows[0][0], rows[0][1]) if rows else None
 
     async def _history(self, channel_id: str) -> list[str]:
         """The channel's last messages as HTML, newest last (workflow agents only)."""

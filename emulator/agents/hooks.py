@@ -10,9 +10,11 @@ an agent may push a day after it was called, across a restart.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -34,6 +36,19 @@ class Hook:
     organisation_id: str
     channel_id: str
     api_key: str
+    thread_id: str | None = None  # the user's message's thread: replies go there too
+    # The push token issued with the call, when this process issued it: checking a Bearer
+    # token against it is a string compare instead of a JWT decode (pushes are hot).
+    token: str | None = None
+    token_expires: datetime | None = None
+
+    def bearer_matches(self, authorization: str | None, now: datetime) -> bool:
+        """Whether `authorization` is `Bearer <the token issued with the call>`, unexpired."""
+        if self.token is None or self.token_expires is None or authorization is None:
+            return False
+        given = authorization.strip().encode()
+        expected = f"Bearer {self.token}".encode()
+        return hmac.compare_digest(given, expected) and now < self.token_expires
 
 
 class PushSigner:
@@ -45,6 +60,7 @@ class PushSigner:
         self._lock = asyncio.Lock()
 
     async def key(self) -> str:
+        """The signing key: from memory, else the database, else a new one stored there."""
         if self._key is not None:
             return self._key
         async with self._lock:
@@ -109,16 +125,23 @@ class HookBook:
         async with self._db.read() as session:
             found = (
                 await session.execute(
-                    select(models.AgentTask, models.Agent)
+                    select(models.AgentTask, models.Agent, models.Message.thread_id)
                     .join(models.Agent, models.Agent.id == models.AgentTask.agent_id)
+                    .outerjoin(models.Message, models.Message.id == models.AgentTask.message_id)
                     .where(models.AgentTask.id == task_id)
                 )
             ).first()
         if found is None:
             return None
-        task, agent = found
+        task, agent, thread_id = found
         hook = Hook(
-            task.id, agent.id, agent.name, agent.organisation_id, task.channel_id, agent.api_key
+            task.id,
+            agent.id,
+            agent.name,
+            agent.organisation_id,
+            task.channel_id,
+            agent.api_key,
+            thread_id=thread_id,
         )
         self._remember(hook)
         return hook

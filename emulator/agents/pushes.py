@@ -67,6 +67,8 @@ def _answer(status: int, message: str, data: dict[str, Any] | None = None) -> Pu
 
 
 class PushReceiver:
+    """Checks and applies pushes to the hooks of calls (see the module doc)."""
+
     def __init__(
         self,
         hooks: HookBook,
@@ -95,17 +97,18 @@ class PushReceiver:
             return _answer(
                 404, f"no push hook {push.hook_id!r}: use the pushNotificationConfig.url of a call"
             )
-        try:
-            a2a.authorise_push(
-                authorization=push.authorization,
-                api_key=push.api_key,
-                hook_id=hook.task_id,
-                secret=await self._signer.key(),
-                credentials=hook.api_key,
-                now=received,
-            )
-        except a2a.PushUnauthorised as exc:
-            return await self._refused(hook, push, received, _answer(401, str(exc)))
+        if not hook.bearer_matches(push.authorization, received):
+            try:
+                a2a.authorise_push(
+                    authorization=push.authorization,
+                    api_key=push.api_key,
+                    hook_id=hook.task_id,
+                    secret=await self._signer.key(),
+                    credentials=hook.api_key,
+                    now=received,
+                )
+            except a2a.PushUnauthorised as exc:
+                return await self._refused(hook, push, received, _answer(401, str(exc)))
         if push.too_large or len(push.body) > MAX_PUSH_BYTES:
             what = f"the push is over {MAX_PUSH_BYTES // 1024} KB; send the task's result, not its files"
             return await self._refused(hook, push, received, _answer(413, what))
@@ -138,7 +141,7 @@ class PushReceiver:
                 agent_name=hook.agent_name,
                 task_id=hook.task_id,
                 channel_id=hook.channel_id,
-                thread_id=None,
+                thread_id=hook.thread_id,
                 rendered=settled.reply,
                 now=now,
                 failed=settled.failed,

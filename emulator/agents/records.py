@@ -17,13 +17,13 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Dialect, bindparam, select, update
 
 from emulator import a2a
 from emulator.agents.views import task_view
 from emulator.batching import GroupWriter
 from emulator.db import models
-from emulator.db.database import Database, insert_rows
+from emulator.db.database import Database, Prepared, insert_rows
 from emulator.deliveries import DeliveryLog
 from emulator.errors import EmulatorError, NotFound
 from emulator.hub import EventHub
@@ -35,6 +35,20 @@ from emulator.tasks import TaskTracker
 _TASKS = models.AgentTask.__table__
 _MESSAGES = models.Message.__table__
 _DELIVERIES = models.Delivery.__table__
+_TASK_KEYS = [column.key for column in _TASKS.columns]
+# What a push may change; the request and the first answer stay as the call wrote them.
+_CHANGING_KEYS = (
+    "reply_message_id", "a2a_task_id", "context_id", "state", "states", "is_open", "pushes",
+    "reason", "warnings", "updated_at",
+)  # fmt: skip
+# The push path's statements, compiled once (see Prepared): a push is a read and an update.
+_READ_TASK = Prepared(select(*_TASKS.columns).where(_TASKS.c.id == bindparam("task_id")))
+_UPDATE_TASK = Prepared(
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("task_id"))
+    .values({key: bindparam(f"new_{key}") for key in _CHANGING_KEYS})
+)
+_DECODERS: dict[type[Dialect], list[Callable[[Any], Any] | None]] = {}
 MAX_PUSHES_KEPT = 200  # per task: a chatty agent must not grow one row without bound
 TaskRow = dict[str, Any]
 
@@ -56,6 +70,7 @@ def mask_rpc_body(body: dict[str, Any]) -> str:
 
 
 def state_entry(state: str, at: datetime) -> dict[str, Any]:
+    """One entry of a task's state history."""
     return {"state": state, "at": iso(at)}
 
 
@@ -140,10 +155,7 @@ class TaskWriter:
         return await self._writer.submit(change)
 
     async def _write(self, changes: list[TaskChange]) -> list[Written | BaseException]:
-        def work(connection: Connection) -> list[tuple[TaskRow, Any, Any] | EmulatorError]:
-            return [self._apply(connection, change) for change in changes]
-
-        stored = await self._db.run_write(work)
+        stored = await self._db.run_write(lambda connection: self._apply(connection, changes))
         results: list[Written | BaseException] = []
         for change, outcome in zip(changes, stored, strict=True):
             if isinstance(outcome, EmulatorError):
@@ -163,53 +175,92 @@ class TaskWriter:
             results.append(Written(view, reply_view))
         return results
 
-    def _apply(
-        self, connection: Connection, change: TaskChange
-    ) -> tuple[TaskRow, Any, Any] | EmulatorError:
-        if change.insert is not None:
-            task = dict(change.insert)
-        else:
-            found = (
-                connection.execute(select(_TASKS).where(_TASKS.c.id == change.task_id))
-                .mappings()
-                .first()
-            )
-            if found is None:
-                return NotFound(f"no agent task {change.task_id!r}: it was deleted (reset?)")
-            task = dict(found)
-        # Only what changed is written back: a push must not re-encode the request and
-        # response bodies it leaves alone (bench/agents.py: a third of a push's cost).
-        changed: TaskRow = change.update(task) if change.update is not None else {}
-        task |= changed
-        reply: models.Message | None = None
-        if change.reply is not None:
-            (inserted,) = self._store.insert(connection, [change.reply])
-            if isinstance(inserted, EmulatorError):
-                return inserted  # the channel was deleted meanwhile
-            reply = inserted
-            task["reply_message_id"] = changed["reply_message_id"] = reply.id
-        edited = None
-        if change.edit_reply is not None:
-            message_id, columns = change.edit_reply
-            connection.execute(
-                update(_MESSAGES).where(_MESSAGES.c.id == message_id).values(columns)
-            )
-            row = (
-                connection.execute(select(_MESSAGES).where(_MESSAGES.c.id == message_id))
-                .mappings()
-                .first()
-            )
-            edited = None if row is None else SimpleNamespace(**row)
-        if change.insert is not None:
-            insert_rows(connection, _TASKS, [task])
-        elif changed:
-            connection.execute(update(_TASKS).where(_TASKS.c.id == change.task_id).values(changed))
-        if change.close:
-            connection.execute(
-                update(_TASKS).where(_TASKS.c.id.in_(change.close)).values(is_open=False)
-            )
-        insert_rows(connection, _DELIVERIES, [change.delivery])
-        return task, reply, edited
+    def _apply(self, connection: Connection, changes: list[TaskChange]) -> list[_Outcome]:
+        """Every change of the batch with a few statements: one read of the tasks pushed
+        to, one insert per table, one executemany of the task updates."""
+        current = read_tasks(connection, [c.task_id for c in changes if c.insert is None])
+        stored = iter(self._store.insert(connection, [c.reply for c in changes if c.reply]))
+        outcomes: list[_Outcome] = []
+        inserted: list[TaskRow] = []
+        updated: dict[str, TaskRow] = {}  # the last state of each task pushed to
+        deliveries: list[dict[str, Any]] = []
+        for change in changes:
+            reply = next(stored) if change.reply is not None else None
+            if isinstance(reply, EmulatorError):  # the channel was deleted meanwhile
+                outcomes.append(reply)
+                continue
+            if change.insert is not None:
+                task = dict(change.insert)
+                inserted.append(task)
+            else:
+                found = updated.get(change.task_id, current.get(change.task_id))
+                if found is None:
+                    outcomes.append(NotFound(f"no agent task {change.task_id!r} (reset?)"))
+                    continue
+                task = updated[change.task_id] = found
+            if change.update is not None:
+                task |= change.update(task)
+            if reply is not None:
+                task["reply_message_id"] = reply.id
+            edited = _edit_message(connection, change.edit_reply) if change.edit_reply else None
+            if change.close:
+                connection.execute(
+                    update(_TASKS).where(_TASKS.c.id.in_(change.close)).values(is_open=False)
+                )
+            deliveries.append(change.delivery)
+            outcomes.append((dict(task), reply, edited))
+        insert_rows(connection, _TASKS, inserted)
+        _UPDATE_TASK.execute(
+            connection,
+            [
+                {f"new_{key}": task[key] for key in _CHANGING_KEYS} | {"task_id": id_}
+                for id_, task in updated.items()
+            ],
+        )
+        insert_rows(connection, _DELIVERIES, deliveries)
+        return outcomes
+
+
+_Outcome = tuple[TaskRow, Any, Any] | EmulatorError
+
+
+def _edit_message(connection: Connection, edit: tuple[str, dict[str, Any]]) -> Any:
+    """Change a stored message (a streamed reply's final text); the row as stored, or None."""
+    message_id, columns = edit
+    connection.execute(update(_MESSAGES).where(_MESSAGES.c.id == message_id).values(columns))
+    found = (
+        connection.execute(select(_MESSAGES).where(_MESSAGES.c.id == message_id)).mappings().first()
+    )
+    return None if found is None else SimpleNamespace(**found)
+
+
+def read_tasks(connection: Connection, task_ids: list[str]) -> dict[str, TaskRow]:
+    """AgentTask rows by id, as Python values (JSON decoded, times aware)."""
+    if not task_ids:
+        return {}
+    if len(task_ids) == 1:
+        found = read_task(connection, task_ids[0])
+        return {} if found is None else {task_ids[0]: found}
+    rows = connection.execute(select(_TASKS).where(_TASKS.c.id.in_(set(task_ids)))).mappings()
+    return {row["id"]: dict(row) for row in rows}
+
+
+def read_task(connection: Connection, task_id: str) -> TaskRow | None:
+    """One AgentTask row as Python values (JSON decoded, times aware), or None."""
+    rows = _READ_TASK.fetch(connection, {"task_id": task_id})
+    if not rows:
+        return None
+    dialect = connection.dialect
+    decoders = _DECODERS.get(type(dialect))
+    if decoders is None:
+        decoders = [
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in _TASKS.columns
+        ]
+        _DECODERS[type(dialect)] = decoders
+    return {
+        key: value if decode is None else decode(value)
+        for key, decode, value in zip(_TASK_KEYS, decoders, rows[0], strict=True)
+    }
 
 
 def trimmed_pushes(pushes: list[Any], entry: dict[str, Any]) -> list[Any]:

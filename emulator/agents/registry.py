@@ -48,6 +48,8 @@ def _rpc_override(value: Any) -> str | None:
 
 
 class AgentRegistry:
+    """The organisation's agents and their channels; every change clears the routes."""
+
     def __init__(
         self, db: Database, loader: AgentLoader, hub: EventHub, config: Config, clock: Clock
     ) -> None:
@@ -107,6 +109,7 @@ class AgentRegistry:
         row.updated_at = self._clock.now()
 
     async def list(self, org_id: str) -> list[dict[str, Any]]:
+        """The organisation's agents, oldest first."""
         async with self._db.read() as session:
             await Directory.require_organisation(session, org_id)
             rows = await session.scalars(
@@ -117,6 +120,7 @@ class AgentRegistry:
             return [self._view(row) for row in rows]
 
     async def get(self, org_id: str, agent_id: str) -> dict[str, Any]:
+        """One agent of the organisation, else NotFound."""
         async with self._db.read() as session:
             return self._view(await self.require(session, org_id, agent_id))
 

@@ -31,6 +31,8 @@ TASK_FILTERS = ("agent_id", "channel_id", "state", "message_id")
 
 
 class AgentService:
+    """Builds the agents' parts and routes every stored user message to them."""
+
     def __init__(
         self,
         db: Database,
@@ -78,6 +80,7 @@ class AgentService:
         return (await self.loader.load(body)).as_dict()
 
     async def receive_push(self, push: PushRequest) -> PushAnswer:
+        """`POST /v1/a2a/webhooks/{hook_id}`: see `pushes`."""
         return await self._pushes.receive(push)
 
     async def list_tasks(

@@ -34,6 +34,8 @@ class Streamed:
 
 
 class StreamCall:
+    """Runs one `message/stream` exchange and keeps its reply message live."""
+
     def __init__(
         self,
         outbound: OutboundClient,

@@ -16,6 +16,7 @@ def effective_rpc_url(row: models.Agent, config: Config) -> str | None:
 
 
 def agent_view(row: models.Agent, config: Config) -> dict[str, Any]:
+    """An agent as the REST API shows it (its api_key never)."""
     return {
         "id": row.id,
         "organisation_id": row.organisation_id,
@@ -35,6 +36,7 @@ def agent_view(row: models.Agent, config: Config) -> dict[str, Any]:
 
 
 def task_view(row: models.AgentTask) -> dict[str, Any]:
+    """One agent call as `/-/tasks` and `task.updated` show it."""
     return {
         "id": row.id,
         "agent_id": row.agent_id,
