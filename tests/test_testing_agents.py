@@ -289,13 +289,13 @@ async def test_timeout_lists_the_open_task_and_replies(
     agent = await aclient.install_agent(base_url=stub.url)
 
     with pytest.raises(AssertionError) as raised:
-        await aclient.ask(agent, "weather in Lagos", timeout=0.5)
+        await aclient.ask(agent, "weather in Lagos", timeout=2)
 
     text = str(raised.value)
     assert text.startswith(
         "Weather gave no final reply to 'weather in Lagos' in its direct channel"
     )
-    assert "within 0.5 s." in text
+    assert "within 2 s." in text
     assert ": submitted (open)" in text
     assert "still open: its result must come as a push" in text
     assert "warning at $.result" in text  # no `kind`: inferred, with a warning
@@ -316,8 +316,8 @@ async def test_timeout_while_the_agent_is_silent(
     agent = await aclient.install_agent(base_url=stub.url)
 
     try:
-        with pytest.raises(AssertionError, match=r"(?s)within 0\.3 s\..*may still be waiting"):
-            await aclient.ask(agent, "hello?", timeout=0.3)
+        with pytest.raises(AssertionError, match=r"(?s)within 1 s\..*may still be waiting"):
+            await aclient.ask(agent, "hello?", timeout=1)
     finally:
         release.set()
         await aclient.drain()
