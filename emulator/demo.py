@@ -1,11 +1,13 @@
-"""`telex-emulator demo`: the bundled sample integrations and the emulator in one process.
+"""`telex-emulator demo`: the bundled samples (integrations and the Helper agent) and the
+emulator in one process.
 
 Starts each sample on a free loopback port, starts the emulator, then seeds it through its
 own REST API (as a user would): a "Demo" organisation, a `demo` channel, every sample
-installed and active. Re-running on the same database reuses what is there: the samples'
-ports change on each run, so existing installs are re-fetched from their new URL instead
-of being installed twice. `--reset` empties the database first (POST /-/reset), so the
-demo starts as on its first run.
+integration installed and active, and the Helper agent installed by its card URL and added
+to `#demo`. Re-running on the same database reuses what is there: the samples' ports
+change on each run, so existing installs (the agent too) are re-fetched from their new URL
+instead of being installed twice. `--reset` empties the database first (POST /-/reset),
+so the demo starts as on its first run.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from emulator.config import Config
 from emulator.keys import services_key
 from emulator.server import start_site
+from sample_integrations.helper_agent import app as helper_agent
 from sample_integrations.keyword_filter import app as keyword_filter
 from sample_integrations.message_logger import app as message_logger
 from sample_integrations.uptime_monitor import app as uptime_monitor
@@ -73,11 +76,24 @@ SAMPLES = (
 )
 
 
+# The sample agent: installed by its card URL, added to #demo, reachable in its direct channel.
+AGENT = Sample(
+    "helper_agent",
+    helper_agent.APP_NAME,
+    "agent",
+    helper_agent.create_app,
+    "echo, time, a quiz, and a slow report pushed later",
+)
+AGENT_CARD_PATH = "/.well-known/agent.json"
+
+
 @dataclass
 class Seeded:
     org_id: str
     channel_id: str
     integration_ids: dict[str, str]  # sample name -> integration id
+    agent_id: str
+    agent_channel_id: str  # the agent's direct channel
 
 
 async def start_sample(sample: Sample) -> tuple[web.AppRunner, str]:
@@ -164,7 +180,21 @@ async def seed(api: Api, emulator_url: str, sample_urls: dict[str, str]) -> Seed
             f"/organisations/{org_id}/integrations/{ids[sample.name]}/channels/{channel_id}/settings",
             {"is_active": True, "settings": channel_settings.get(sample.name, {})},
         )
-    return Seeded(org_id, channel_id, ids)
+    agent = await seed_agent(api, org_id, channel_id, f"{sample_urls[AGENT.name]}{AGENT_CARD_PATH}")
+    return Seeded(org_id, channel_id, ids, agent["id"], agent["direct_channel_id"])
+
+
+async def seed_agent(api: Api, org_id: str, channel_id: str, card_url: str) -> dict[str, Any]:
+    """Install the Helper agent by its card URL (or re-fetch it from its new URL on a re-run)
+    and add it to #demo, where `@Helper …` reaches it."""
+    agents = f"/organisations/{org_id}/agents"
+    existing = next((a for a in await api.call("GET", agents) if a["name"] == AGENT.app_name), None)
+    if existing is None:
+        agent = await api.call("POST", agents, {"card_url": card_url})
+    else:  # its port changed since the last run: fetch the card from its new URL
+        agent = await api.call("PUT", f"{agents}/{existing['id']}", {"card_url": card_url})
+    await api.call("PUT", f"/channels/{channel_id}/agents/{agent['id']}", {"is_active": True})
+    return agent
 
 
 def guide(config: Config, url: str, seeded: Seeded, sample_urls: dict[str, str]) -> str:
@@ -181,11 +211,20 @@ def guide(config: Config, url: str, seeded: Seeded, sample_urls: dict[str, str])
             f"  {s.app_name:15} {s.kind:9} {sample_urls[s.name]}/integration.json  {s.blurb}"
             for s in SAMPLES
         ),
+        f"  {AGENT.app_name:15} {AGENT.kind:9} {sample_urls[AGENT.name]}{AGENT_CARD_PATH}"
+        f"  {AGENT.blurb}",
         f"Open {url}/ and post 'well darn it' in #{CHANNEL}, or from a shell:",
         f"  curl -s -XPOST {url}/api/v1/channels/{seeded.channel_id}/messages{json_header}"
         ' -d \'{"content": "<p>well darn it</p>"}\'',
         "Tick the uptime monitor now:",
         f"  curl -s -XPOST {url}/-/ticks{json_header} -d '{tick_body}'",
+        f"Talk to the {AGENT.app_name} agent in its direct channel "
+        f"'{AGENT.app_name}' ({seeded.agent_channel_id}): say 'help', 'quiz' or 'report';",
+        f"or say '@{AGENT.app_name} help' in #{CHANNEL}. From a shell:",
+        f"  curl -s -XPOST {url}/api/v1/channels/{seeded.agent_channel_id}/messages{json_header}"
+        ' -d \'{"content": "help"}\'',
+        f"  curl -s {url}/api/v1/channels/{seeded.agent_channel_id}/messages{auth}"
+        '   # its reply, source "agent"',
     ]
     if config.clock_mode == "virtual":
         lines.append(
@@ -209,7 +248,7 @@ async def run_demo(config: Config, echo: Callable[[str], None], reset: bool = Fa
     emulator_runner: web.AppRunner | None = None
     try:
         sample_urls: dict[str, str] = {}
-        for sample in SAMPLES:
+        for sample in (*SAMPLES, AGENT):
             runner, sample_url = await start_sample(sample)
             runners.append(runner)
             sample_urls[sample.name] = sample_url

@@ -31,9 +31,16 @@ FIGURES = {
     "startup": ("startup: ", "idle rss: "),
     "fixture": ("fixture overhead: ",),
     "responsiveness": ("ready p99 under misbehaving load: ",),
+    "agents": (
+        "added p50 per agent round trip: ",
+        "added p99 per agent round trip: ",
+        "agent round trips: ",
+        "cpu per agent round trip: ",
+        "push ingestion: ",
+    ),
 }
 NUMBER = re.compile(r"\d")
-HELPERS = {"__init__", "common"}
+HELPERS = {"__init__", "common", "agent_servers"}
 
 
 def test_every_bench_script_is_covered() -> None:

@@ -120,6 +120,16 @@ async def demo_setup(telex: AsyncTelexClient) -> tuple[Any, Any, dict[str, Any]]
     return org, channel, {i.app_name: i for i in active}
 
 
+async def demo_agent(telex: AsyncTelexClient, org: Any, channel: Any) -> Any:
+    """The Helper agent: installed by card URL in the Demo organisation, added to #demo."""
+    [helper] = await telex.request("GET", f"/api/v1/organisations/{org.id}/agents")
+    assert (helper.name, helper.source) == ("Helper", "card")
+    assert helper.card_url.endswith("/.well-known/agent.json")
+    in_demo = await telex.request("GET", f"/api/v1/channels/{channel.id}/agents")
+    assert [(a.id, a.membership) for a in in_demo] == [(helper.id, "added")]
+    return helper
+
+
 async def port_is_closed(port: int) -> bool:
     try:
         _reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -155,10 +165,12 @@ async def test_demo_runs_every_sample_end_to_end_and_stops_cleanly(
     assert url == f"http://127.0.0.1:{port}"
 
     async with AsyncTelexClient(url) as telex:
-        _org, channel, active = await demo_setup(telex)
+        org, channel, active = await demo_setup(telex)
         assert sorted(active) == ["Keyword Filter", "Message Logger", "Uptime Monitor"]
         uptime = active["Uptime Monitor"]
+        helper = await demo_agent(telex, org, channel)
         sample_ports = {urlsplit(i.json_url).port for i in active.values()}
+        sample_ports.add(urlsplit(helper.card_url).port)
 
         # modifier: the message is rewritten on its way in
         sent = await telex.send(channel, "<p>well darn it</p>")
@@ -182,6 +194,22 @@ async def test_demo_runs_every_sample_end_to_end_and_stops_cleanly(
         report = await telex.wait_for_message(channel, "Uptime check", timeout=10)
         assert (report.username, report.status) == ("Uptime Monitor", "success")
 
+        # agent: the guide says where to talk to it; it answers there and in #demo, and
+        # its slow report arrives later as a push
+        await demo.wait_line(lambda line: "'@Helper help' in #demo" in line, 5)
+        await demo.wait_line(lambda line: helper.direct_channel_id in line, 5)
+        direct = await telex.ask(helper, "echo hello")
+        assert (direct.content, direct.username, direct.channel_id) == (
+            "hello",
+            "Helper",
+            helper.direct_channel_id,
+        )
+        mentioned = await telex.ask(helper, "echo hi", channel)
+        assert (mentioned.content, mentioned.channel_id) == ("hi", channel.id)
+        pushed = await telex.ask(helper, "report", timeout=20)
+        assert pushed.content.startswith("Report")
+        assert [s.state for s in pushed.task.states] == ["working", "completed"]
+
     assert await demo.interrupt() == 0
     assert "Traceback" not in "\n".join(demo.stderr), demo.stderr
     for opened in {port, *sample_ports}:
@@ -204,7 +232,10 @@ async def test_demo_rerun_reuses_its_data(start_demo: Callable[..., Any], tmp_pa
             # the samples' new ports are in use: the modifier answers at its new URL
             sent = await telex.send(channel, "<p>heck</p>")
             assert sent.message == "<p>h***</p>"
+            helper = await demo_agent(telex, org, channel)  # one agent, re-fetched
+            assert (await telex.ask(helper, "echo again")).content == "again"
             seen.append({name: (i.id, i.json_url) for name, i in active.items()})
+            seen[-1]["Helper"] = (helper.id, helper.card_url)
         assert await demo.interrupt() == 0
 
     first, second = seen
@@ -226,7 +257,8 @@ async def test_demo_reset_starts_over(start_demo: Callable[..., Any], tmp_path: 
                 await telex.send(channel, "before the reset")
             messages = await telex.request("GET", f"/api/v1/channels/{channel.id}/messages")
             organisations = await telex.request("GET", "/api/v1/organisations")
-            ids.append({org.id, channel.id, *(i.id for i in active.values())})
+            helper = await demo_agent(telex, org, channel)
+            ids.append({org.id, channel.id, helper.id, *(i.id for i in active.values())})
         assert await demo.interrupt() == 0
 
     assert [m["content"] for m in messages] == []

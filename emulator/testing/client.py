@@ -11,13 +11,16 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from emulator.testing.events import event_message, response_body, sse_events
+from emulator.testing.asking import ask, target_of
+from emulator.testing.events import event_message, subscription
 from emulator.testing.options import rewrites
 from emulator.testing.results import (
+    Agent,
     Entity,
     Message,
     Predicate,
     Record,
+    Reply,
     TelexAPIError,
     entity_id,
     wrap,
@@ -31,6 +34,8 @@ _ID_FILTERS = {
     "channel": "channel_id",
     "message": "message_id",
     "tick": "tick_id",
+    "agent": "agent_id",
+    "task": "task_id",
 }
 
 
@@ -58,7 +63,8 @@ class AsyncTelexClient:
             session, self._session = self._session, None
             await session.close()
 
-    def _http(self) -> aiohttp.ClientSession:
+    def http(self) -> aiohttp.ClientSession:
+        """The client's HTTP session (made on first use), carrying the API key."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(headers=self._headers)
         return self._session
@@ -69,7 +75,7 @@ class AsyncTelexClient:
         """One call; answers the envelope's `data` for /api/v1, the plain JSON for /-/."""
         url = self.url + path + (f"?{urlencode(query)}" if query else "")
         try:
-            async with self._http().request(method, url, json=body) as response:
+            async with self.http().request(method, url, json=body) as response:
                 status, raw = response.status, await response.read()
         except aiohttp.ClientConnectionError as exc:
             raise ConnectionError(f"cannot reach the emulator at {self.url}: {exc}") from exc
@@ -213,6 +219,85 @@ class AsyncTelexClient:
         body = {"json_url": json_url} if spec is None else {"spec": dict(spec)}
         return await self.request("POST", "/-/check", body)
 
+    # agents
+
+    async def install_agent(
+        self,
+        card_url: str | None = None,
+        *,
+        base_url: str | None = None,
+        card: Mapping[str, Any] | None = None,
+        workflow: Mapping[str, Any] | None = None,
+        rpc_url: str | None = None,
+        org: Entity | None = None,
+    ) -> Agent:
+        """Install an agent from its card URL, its base URL (the card is then looked up at
+        /.well-known/agent.json), a pasted `card` or a Telex `workflow` JSON.
+
+        `rpc_url=` overrides the URL the emulator calls (for a card naming a production
+        host). The agent gets a direct channel (`agent.direct_channel_id`).
+        """
+        given = {
+            key: value
+            for key, value in (
+                ("card_url", card_url),
+                ("base_url", base_url),
+                ("card", dict(card) if card is not None else None),
+                ("workflow", dict(workflow) if workflow is not None else None),
+            )
+            if value is not None
+        }
+        if len(given) != 1:
+            raise TypeError(
+                "install_agent() needs one of card_url=, base_url=, card= or workflow=, "
+                f"not {', '.join(given) or 'none'}"
+            )
+        path = f"/api/v1/organisations/{await self._org_id(org)}/agents"
+        agent = await self.request("POST", path, given)
+        if rpc_url is not None:
+            agent = await self.request("PUT", f"{path}/{agent['id']}", {"rpc_url": rpc_url})
+        return Agent(agent)
+
+    async def add_agent(self, agent: Entity, channel: Entity, *, active: bool = True) -> Record:
+        """Add an agent to a channel (`active=False` takes it out): there, a message that
+        mentions `@name` goes to it."""
+        path = (
+            f"/api/v1/channels/{entity_id(channel, 'channel')}/agents/{entity_id(agent, 'agent')}"
+        )
+        return await self.request("PUT", path, {"is_active": active})
+
+    async def ask(
+        self,
+        agent: Entity,
+        text: str,
+        channel: Entity | None = None,
+        timeout: float = 10.0,  # noqa: ASYNC109 - the deadline of the whole wait, in seconds
+    ) -> Reply:
+        """Say `text` to an agent and wait for its final reply; answers that message, with
+        the call's `task` record (`reply.state`, `reply.task.states`).
+
+        Without `channel` the text goes to the agent's direct channel; with one, it is sent
+        as `@name text` (the agent must have been added there). The reply is final when the
+        task ended, or waits for the user (input-required, auth-required): the wait goes
+        on through pushes and streams. A timeout, a failed reply (the agent's answer could
+        not be read, a JSON-RPC error, no answer) or a task ended with nothing to show
+        raises AssertionError listing what the agent did answer.
+        """
+        return await ask(self, await target_of(self, agent, channel), text, timeout)
+
+    async def tasks(
+        self,
+        agent: Entity | None = None,
+        channel: Entity | None = None,
+        state: str | None = None,
+        *,
+        message: Entity | None = None,
+    ) -> list[Record]:
+        """Agent calls, newest first: {id, agent_id, channel_id, message_id, state, states,
+        is_open, request_body, response_body, pushes, reason, ...}."""
+        filters = {"agent": agent, "channel": channel, "state": state, "message": message}
+        return await self.request("GET", "/-/tasks", query=_query(filters))
+
     # messages
 
     async def send(
@@ -260,31 +345,21 @@ class AsyncTelexClient:
         raise AssertionError(await nothing_arrived(self, channel, predicate, timeout)) from None
 
     async def _first_match(self, channel_id: str, match: Callable[[Message], bool]) -> Message:
-        streams_ended = 0
-        while True:
-            async with self._http().get(
-                f"{self.url}/-/events?types=message.created",
-                headers={"Accept": "text/event-stream"},
-                timeout=aiohttp.ClientTimeout(total=None, sock_read=None),
-            ) as response:
-                if response.status != 200:
-                    raise TelexAPIError(
-                        "GET", "/-/events", response.status, await response_body(response)
-                    )
+        for _attempt in range(3):
+            async with subscription(self, "message.created") as events:
                 # Subscribed now: whatever is stored from here on also arrives as an event.
                 for message in await self.messages(channel_id):
                     if match(message):
                         return message
-                async for event, data in sse_events(response.content):
+                async for event, data in events:
                     if event != "message.created":
                         continue
                     message = event_message(data)
                     if message is not None and message.get("channel_id") == channel_id:
                         if match(message):
                             return message
-            streams_ended += 1  # the hub drops slow subscribers; subscribe again
-            if streams_ended >= 3:
-                raise ConnectionError(f"{self.url}/-/events keeps closing the stream")
+            # the hub drops slow subscribers; subscribe again
+        raise ConnectionError(f"{self.url}/-/events keeps closing the stream")
 
     # ticks, clock, logs
 

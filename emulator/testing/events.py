@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from emulator.testing.results import Message, wrap
+from emulator.testing.results import Message, TelexAPIError, wrap
+
+if TYPE_CHECKING:
+    from emulator.testing.client import AsyncTelexClient
+
+Events = AsyncIterator[tuple[str, str]]
+
+
+@contextlib.asynccontextmanager
+async def subscription(client: AsyncTelexClient, types: str) -> AsyncIterator[Events]:
+    """Subscribe to /-/events (`types`: comma separated); yield its (event, data) pairs.
+    Subscribed on entry: whatever happens from then on arrives as an event."""
+    async with client.http().get(
+        f"{client.url}/-/events?types={types}",
+        headers={"Accept": "text/event-stream"},
+        timeout=aiohttp.ClientTimeout(total=None, sock_read=None),
+    ) as response:
+        if response.status != 200:
+            raise TelexAPIError("GET", "/-/events", response.status, await response_body(response))
+        yield sse_events(response.content)
 
 
 async def sse_events(content: Any) -> AsyncIterator[tuple[str, str]]:

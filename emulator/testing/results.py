@@ -39,6 +39,29 @@ class Message(Record):
         return self.get("trace") or []
 
 
+class Agent(Record):
+    """An installed agent: id, name, rpc_url, effective_rpc_url, capabilities, skills,
+    direct_channel_id (where every message goes to it), source ("card" or "workflow")."""
+
+    @property
+    def direct_channel(self) -> str:
+        """The id of the agent's direct channel."""
+        return self["direct_channel_id"]
+
+
+class Reply(Message):
+    """An agent's final reply (a channel message), with the call's `task` record."""
+
+    def __init__(self, message: Mapping[str, Any], task: Mapping[str, Any]) -> None:
+        super().__init__(message)
+        self.task = Record(task)
+
+    @property
+    def state(self) -> str:
+        """The task's state: completed, input-required, auth-required, failed, ..."""
+        return self.task["state"]
+
+
 def wrap(value: Any) -> Any:
     """Decoded JSON with every object made a Record."""
     if isinstance(value, dict):

@@ -79,3 +79,7 @@ class TelexClient:
     schedule = blocking(AsyncTelexClient.schedule)
     deliveries = blocking(AsyncTelexClient.deliveries)
     returns = blocking(AsyncTelexClient.returns)
+    install_agent = blocking(AsyncTelexClient.install_agent)
+    add_agent = blocking(AsyncTelexClient.add_agent)
+    ask = blocking(AsyncTelexClient.ask)
+    tasks = blocking(AsyncTelexClient.tasks)
