@@ -131,6 +131,7 @@ export function mountAgentDetails(root, ctx) {
     button.addEventListener("click", async () => {
       if (!armed) {
         armed = true;
+        button.dataset.armed = "true";
         button.textContent = `Really delete ${agent.name} and its direct channel?`;
         return;
       }
@@ -145,6 +146,7 @@ export function mountAgentDetails(root, ctx) {
     });
     button.addEventListener("blur", () => {
       armed = false;
+      delete button.dataset.armed;
       button.textContent = "Delete…";
     });
     return button;
@@ -210,11 +212,13 @@ export function mountAgentDetails(root, ctx) {
   }
 
   load();
-  // Not while someone types in a form or reads an open trace: a redraw would lose it.
+  // Not while someone types in a form, reads an open trace or is asked to confirm a delete:
+  // a redraw would lose it.
   const reloadSoon = debounce(() => {
     const typing = root.contains(document.activeElement) && document.activeElement?.closest?.("form");
     const reading = root.querySelector(".agent-calls details[open]");
-    if (!typing && !reading) load();
+    const confirming = root.querySelector("button[data-armed]");
+    if (!typing && !reading && !confirming) load();
   }, 300);
   return {
     onEvent(type, data) {
