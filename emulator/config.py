@@ -50,6 +50,7 @@ class Config:
     max_response_log_bytes: int = 64 * 1024
     late_return_after_s: float = 600.0
     extra_allowed_origins: tuple[str, ...] = field(default=())
+    seed_files: tuple[str, ...] = ()  # applied in order at start (`serve --seed`)
 
     def base_url(self) -> str:
         if self.public_url:

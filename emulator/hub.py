@@ -34,6 +34,7 @@ EVENT_TYPES = (
     "tick.finished",
     "return.received",
     "integration.changed",
+    "replay.finished",
 )
 
 

@@ -115,6 +115,10 @@ class IntegrationService:
         for listener in self._listeners:
             await listener()
 
+    async def changed_elsewhere(self, what: str) -> None:
+        """Announce a change written outside this service (a seed file, a restore)."""
+        await self._changed(what)
+
     # -- loading and linting -------------------------------------------------------------
 
     async def load(self, json_url: Any = None, spec: Any = None, *, context: Context) -> SpecCheck:
@@ -561,3 +565,9 @@ def _url_or_none(value: Any, path: str) -> str | None:
             ],
         )
     return value
+
+
+# Seed files (emulator/seed) apply the very rules the API applies.
+require_valid_interval = _require_valid_interval
+url_or_none = _url_or_none
+merged_values = _merged

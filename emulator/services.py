@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from emulator.clock import RealClock, VirtualClock
@@ -14,6 +15,10 @@ from emulator.directory import Directory
 from emulator.hub import EventHub
 from emulator.integrations import IntegrationService
 from emulator.outbound import OutboundClient
+from emulator.replay import ReplayService
+from emulator.seed.apply import Seeder
+from emulator.snapshots import Snapshots
+from emulator.state import State, write_state
 from emulator.tasks import TaskTracker
 from emulator.ticks.driver import Scheduler
 from emulator.ticks.firing import TickService
@@ -36,6 +41,9 @@ class Services:
     ticks: TickService
     returns: ReturnService
     scheduler: Scheduler
+    replays: ReplayService
+    snapshots: Snapshots
+    seeder: Seeder
 
     async def drain(self) -> None:
         """Wait for every in-flight delivery, tick and callback."""
@@ -44,8 +52,19 @@ class Services:
     async def reset(self) -> None:
         """POST /-/reset: finish in-flight work, empty the database, then drop everything
         read from it (scheduler jobs, cached channel routes) as after any other change."""
+        await self._replace(self.db.reset)
+
+    async def restore(self, state: State) -> None:
+        """Put back a saved state exactly (ids included), the way `reset` empties it."""
+
+        async def write() -> None:
+            await self.db.run_write(lambda connection: write_state(connection, state))
+
+        await self._replace(write)
+
+    async def _replace(self, write: Callable[[], Awaitable[None]]) -> None:
         await self.drain()
-        await self.db.reset()
+        await write()
         await self.scheduler.reconcile()
         await self.fanout.forget_active()
 
@@ -66,6 +85,7 @@ def build_services(
     ticks = TickService(db, integrations, outbound, deliveries, hub, tasks, config, clock)
     scheduler = Scheduler(db, integrations, ticks, clock)
     integrations.on_change(scheduler.reconcile)
+    directory = Directory(db, config, clock)
     return Services(
         config=config,
         clock=clock,
@@ -74,11 +94,14 @@ def build_services(
         hub=hub,
         tasks=tasks,
         deliveries=deliveries,
-        directory=Directory(db, config, clock),
+        directory=directory,
         integrations=integrations,
         messages=messages,
         fanout=fanout,
         ticks=ticks,
         returns=ReturnService(db, messages, fanout, hub, tasks, config, clock),
         scheduler=scheduler,
+        replays=ReplayService(db, fanout, ticks, hub, clock),
+        snapshots=Snapshots(db, clock),
+        seeder=Seeder(db, integrations, config, clock),
     )

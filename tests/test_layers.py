@@ -10,9 +10,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "emulator"
 # Lower layers first. A module may import its own layer and the ones before it.
 LAYERS: list[set[str]] = [
     {"errors", "config", "clock", "cron", "findings", "json_document", "spec", "payloads", "urls",
-     "masking"},
-    {"db", "outbound", "hub", "tasks", "batching", "shapes"},
-    {"directory", "integrations", "delivery", "ticks"},
+     "masking", "replay_diff"},
+    {"db", "outbound", "hub", "tasks", "batching", "shapes", "state"},
+    {"directory", "integrations", "delivery", "ticks", "replay", "snapshots", "seed"},
     {"services", "keys", "web"},
     {"app", "server", "cli", "demo", "testing", "pytest_plugin", "__main__"},
 ]  # fmt: skip
