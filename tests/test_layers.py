@@ -14,7 +14,7 @@ LAYERS: list[set[str]] = [
     {"db", "outbound", "hub", "tasks", "batching", "shapes", "state"},
     {"directory", "integrations", "delivery", "ticks", "replay", "snapshots", "seed"},
     {"services", "keys", "web"},
-    {"app", "server", "cli", "demo", "testing", "pytest_plugin", "__main__"},
+    {"app", "server", "cli", "cli_regression", "demo", "testing", "pytest_plugin", "__main__"},
 ]  # fmt: skip
 PURE = LAYERS[0]
 
