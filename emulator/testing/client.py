@@ -13,6 +13,7 @@ import aiohttp
 
 from emulator.testing.events import event_message, response_body, sse_events
 from emulator.testing.options import rewrites
+from emulator.testing.regression import AsyncRegression
 from emulator.testing.results import (
     Entity,
     Message,
@@ -34,7 +35,7 @@ _ID_FILTERS = {
 }
 
 
-class AsyncTelexClient:
+class AsyncTelexClient(AsyncRegression):
     """An asyncio client for a running emulator: REST API (`/api/v1`) and control API (`/-/`).
 
     Integration and channel arguments take the dicts this client returned, or their ids.

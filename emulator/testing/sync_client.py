@@ -8,10 +8,11 @@ from typing import Any, Self
 
 from emulator.testing.client import MAX_LISTED, AsyncTelexClient
 from emulator.testing.loop import LoopThread, T
+from emulator.testing.regression import SyncRegression
 from emulator.testing.results import Entity, Message, Predicate, Record
 
 
-class TelexClient:
+class TelexClient(SyncRegression):
     """The blocking twin of AsyncTelexClient, for plain (non-async) tests and scripts.
 
     It runs an AsyncTelexClient on a private event loop thread. In async tests use the
