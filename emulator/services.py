@@ -18,7 +18,7 @@ from emulator.outbound import OutboundClient
 from emulator.replay import ReplayService
 from emulator.seed.apply import Seeder
 from emulator.snapshots import Snapshots
-from emulator.state import State, write_state
+from emulator.state import BoundState
 from emulator.tasks import TaskTracker
 from emulator.ticks.driver import Scheduler
 from emulator.ticks.firing import TickService
@@ -54,11 +54,11 @@ class Services:
         read from it (scheduler jobs, cached channel routes) as after any other change."""
         await self._replace(self.db.reset)
 
-    async def restore(self, state: State) -> None:
+    async def restore(self, state: BoundState) -> None:
         """Put back a saved state exactly (ids included), the way `reset` empties it."""
 
         async def write() -> None:
-            await self.db.run_write(lambda connection: write_state(connection, state))
+            await self.db.run_write(state.write)
 
         await self._replace(write)
 

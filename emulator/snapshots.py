@@ -16,7 +16,7 @@ from emulator.clock import Clock
 from emulator.db.database import Database
 from emulator.errors import NotFound, ValidationFailed, problem
 from emulator.shapes import iso
-from emulator.state import State, counts, read_state
+from emulator.state import BoundState, WriteTracker, counts, read_state
 
 MAX_NAME_CHARS = 100
 MAX_SNAPSHOTS = 50
@@ -25,11 +25,15 @@ MAX_SNAPSHOTS = 50
 @dataclass(frozen=True)
 class Snapshot:
     name: str
-    state: State
+    state: BoundState
     created_at: datetime
 
     def view(self) -> dict[str, Any]:
-        return {"name": self.name, "created_at": iso(self.created_at), "rows": counts(self.state)}
+        return {
+            "name": self.name,
+            "created_at": iso(self.created_at),
+            "rows": counts(self.state.state),
+        }
 
 
 class Snapshots:
@@ -39,6 +43,7 @@ class Snapshots:
         self._db = db
         self._clock = clock
         self._saved: dict[str, Snapshot] = {}
+        self._tracker = WriteTracker(db)
 
     async def take(self, name: Any) -> Snapshot:
         """Save the state under `name` (replacing an older one of that name)."""
@@ -48,7 +53,9 @@ class Snapshots:
                 f"{MAX_SNAPSHOTS} snapshots are kept at most",
                 [problem("name", "no room for another", "reuse a name to replace that one")],
             )
-        snapshot = Snapshot(name, await read_state(self._db), self._clock.now())
+        mark = self._tracker.mark()  # before the read: a write in between counts as a change
+        state = await read_state(self._db)
+        snapshot = Snapshot(name, BoundState(state, self._tracker, mark), self._clock.now())
         self._saved[name] = snapshot
         return snapshot
 

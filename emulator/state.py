@@ -12,13 +12,25 @@ times are ISO 8601 strings, JSON columns their JSON. A table left out is empty.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, DateTime, Float, Integer, String, Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    DateTime,
+    Dialect,
+    Float,
+    Integer,
+    String,
+    Table,
+    event,
+)
 
-from emulator.db.database import Database, insert_rows
+from emulator.db.database import Database, insert_rows, prepared_insert
 from emulator.db.migrate import HEAD_REVISION
 from emulator.db.models import Base
 from emulator.findings import Finding, json_path, json_type_name
@@ -51,6 +63,99 @@ def write_state(connection: Connection, state: State) -> None:
         connection.execute(table.delete())
     for table in ordered:
         insert_rows(connection, table, state.get(table.name, []))
+
+
+class WriteTracker:
+    """Counts the writes to each table, seen as the statements go to the database.
+
+    A restore then rewrites only the tables written since the state was last read or
+    written (and the tables whose foreign keys point at them, which a cascade may have
+    emptied): a test that added a few messages costs a few tables, not the whole state.
+    Writes from another process on the same file are not seen: snapshots assume one
+    emulator per database.
+    """
+
+    _WRITE = re.compile(
+        r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.I
+    )
+    _MAYBE_WRITE = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE|WITH)\b", re.I)
+
+    def __init__(self, db: Database) -> None:
+        self.versions: dict[str, int] = {table.name: 0 for table in tables()}
+        self._every = 0  # bumped by a write this tracker cannot place: all tables dirty
+        for engine in db.engines():
+            event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        found = self._WRITE.match(statement)
+        if found is not None and found[1] in self.versions:
+            self.versions[found[1]] += 1
+        elif found is not None or self._MAYBE_WRITE.match(statement):
+            self._every += 1
+
+    def mark(self) -> tuple[int, dict[str, int]]:
+        """The write counts now, to compare with later."""
+        return self._every, dict(self.versions)
+
+    def written_since(self, mark: tuple[int, dict[str, int]] | None) -> set[str]:
+        """The tables written since `mark`, with every table that references them."""
+        names = {table.name for table in tables()}
+        if mark is None or mark[0] != self._every:
+            return names
+        dirty = {name for name in names if self.versions[name] != mark[1].get(name)}
+        grew = True
+        while grew:  # a cascade from a rewritten parent empties its children too
+            more = {
+                table.name
+                for table in tables()
+                if any(key.column.table.name in dirty for key in table.foreign_keys)
+            }
+            grew = not more <= dirty
+            dirty |= more
+        return dirty
+
+
+class BoundState:
+    """A state kept with its INSERT parameters already processed (JSON encoded, times
+    converted), per dialect: restoring it again is little more than the database's work.
+    With a WriteTracker, a restore rewrites only the tables written since."""
+
+    def __init__(
+        self,
+        state: State,
+        tracker: WriteTracker | None = None,
+        mark: tuple[int, dict[str, int]] | None = None,
+    ) -> None:
+        """`mark`: the tracker's mark taken before `state` was read (a write landing in
+        between then counts as a change, never the other way round)."""
+        self.state = state
+        self._tracker = tracker
+        self._mark = mark
+        self._bound: dict[type[Dialect], dict[str, tuple[str, list[Any]]]] = {}
+
+    def write(self, connection: Connection) -> None:
+        """Put the state back (inside the caller's transaction)."""
+        dialect = connection.dialect
+        bound = self._bound.get(type(dialect))
+        if bound is None:
+            bound = self._bound[type(dialect)] = {
+                table.name: prepared_insert(table).bound(dialect, self.state[table.name])
+                for table in tables()
+                if self.state.get(table.name)
+            }
+        dirty = (
+            self._tracker.written_since(self._mark)
+            if self._tracker is not None
+            else {table.name for table in tables()}
+        )
+        ordered = [table for table in tables() if table.name in dirty]
+        for table in reversed(ordered):
+            connection.execute(table.delete())
+        for table in ordered:
+            if table.name in bound:
+                connection.exec_driver_sql(*bound[table.name])
+        if self._tracker is not None:
+            self._mark = self._tracker.mark()  # after our own writes: now equal again
 
 
 def counts(state: State) -> dict[str, int]:

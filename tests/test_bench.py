@@ -31,6 +31,12 @@ FIGURES = {
     "startup": ("startup: ", "idle rss: "),
     "fixture": ("fixture overhead: ",),
     "responsiveness": ("ready p99 under misbehaving load: ",),
+    "replay": (
+        "replay: ",
+        "snapshot restore: ",
+        "snapshot restore of every table: ",
+        "seed 100 integrations: ",
+    ),
 }
 NUMBER = re.compile(r"\d")
 HELPERS = {"__init__", "common"}

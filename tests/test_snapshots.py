@@ -113,3 +113,31 @@ def test_bad_import_files_are_named_by_path(document: Any, path: str) -> None:
         from_document(document)
     assert path in [finding.path for finding in caught.value.findings]
     assert all(finding.hint for finding in caught.value.findings)
+
+
+async def test_a_restore_after_scattered_changes_is_exact(
+    emulator: Emulator, start_stub: Any
+) -> None:
+    """Only the tables written since are rewritten: cascades and ORM writes included."""
+    world = await populated(emulator, start_stub)
+    org_id, channel_id = world["org"]["id"], world["channel"]["id"]
+    await emulator.call("POST", "/-/drain", status=200)
+    before = await read_state(emulator.services.db)
+    await emulator.call("POST", "/-/snapshots", {"name": "base"}, 201)
+
+    for _ in range(2):
+        await emulator.call(
+            "POST", f"/api/v1/channels/{channel_id}/messages", {"content": "more"}, 201
+        )
+        custom = f"/api/v1/organisations/{org_id}/integrations/custom"
+        # Deleting the modifier cascades to its activation row (no statement names it).
+        await emulator.call("DELETE", f"{custom}/{world['ids']['modifier']}", status=200)
+        await emulator.call(
+            "PUT",
+            f"{custom}/{world['ids']['interval']}/settings",
+            {"settings": {"interval": "0 * * * *"}},
+            200,
+        )
+        await emulator.channel(org_id, "another")
+        await emulator.call("POST", "/-/snapshots/base/restore", status=200)
+        assert await read_state(emulator.services.db) == before
