@@ -116,7 +116,9 @@ class Seeder:
                         Finding(
                             "error",
                             where,
-                            f"{finding.message} (at {finding.path} of {check.source})",
+                            finding.message
+                            if finding.path == "$"
+                            else f"{finding.message} (at {finding.path} of {check.source})",
                             finding.hint,
                         )
                     )
