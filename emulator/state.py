@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     event,
+    select,
 )
 
 from emulator.db.database import Database, insert_rows, prepared_insert
@@ -65,66 +66,74 @@ def write_state(connection: Connection, state: State) -> None:
         insert_rows(connection, table, state.get(table.name, []))
 
 
+Mark = tuple[int, dict[str, int], dict[str, int]]  # unplaced writes, inserts, rewrites
+_CHUNK = 500  # ids per DELETE … IN (…)
+
+
 class WriteTracker:
     """Counts the writes to each table, seen as the statements go to the database.
 
-    A restore then rewrites only the tables written since the state was last read or
-    written (and the tables whose foreign keys point at them, which a cascade may have
-    emptied): a test that added a few messages costs a few tables, not the whole state.
-    Writes from another process on the same file are not seen: snapshots assume one
-    emulator per database.
+    A restore then touches only the tables written since the state was last read or
+    written: a table that only got INSERTs loses the rows added since (a test's new
+    messages), a table updated or deleted from is rewritten, with every table whose
+    foreign keys point at it (a cascade may have emptied them). Writes from another
+    process on the same file are not seen: snapshots assume one emulator per database.
     """
 
     _WRITE = re.compile(
-        r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.I
+        r'^\s*(INSERT\s+INTO|INSERT\s+OR\s+\w+\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.I
     )
-    _MAYBE_WRITE = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE|WITH)\b", re.I)
+    _MAYBE_WRITE = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE|WITH|MERGE)\b", re.I)
 
     def __init__(self, db: Database) -> None:
-        self.versions: dict[str, int] = {table.name: 0 for table in tables()}
-        self._every = 0  # bumped by a write this tracker cannot place: all tables dirty
+        self.inserts: dict[str, int] = {table.name: 0 for table in tables()}
+        self.rewrites: dict[str, int] = dict(self.inserts)
+        self._unplaced = 0  # a write this tracker cannot place: every table is dirty
         for engine in db.engines():
             event.listen(engine, "before_cursor_execute", self._seen)
 
     def _seen(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         found = self._WRITE.match(statement)
-        if found is not None and found[1] in self.versions:
-            self.versions[found[1]] += 1
+        if found is not None and found[2] in self.inserts:
+            verb = found[1].upper()
+            plain_insert = verb.startswith("INSERT") and " OR " not in verb
+            counter = self.inserts if plain_insert else self.rewrites
+            counter[found[2]] += 1
         elif found is not None or self._MAYBE_WRITE.match(statement):
-            self._every += 1
+            self._unplaced += 1
 
-    def mark(self) -> tuple[int, dict[str, int]]:
+    def mark(self) -> Mark:
         """The write counts now, to compare with later."""
-        return self._every, dict(self.versions)
+        return self._unplaced, dict(self.inserts), dict(self.rewrites)
 
-    def written_since(self, mark: tuple[int, dict[str, int]] | None) -> set[str]:
-        """The tables written since `mark`, with every table that references them."""
-        names = {table.name for table in tables()}
-        if mark is None or mark[0] != self._every:
-            return names
-        dirty = {name for name in names if self.versions[name] != mark[1].get(name)}
+    def changes_since(self, mark: Mark | None) -> tuple[set[str], set[str]]:
+        """(tables to rewrite, tables that only got new rows) since `mark`."""
+        every = [table.name for table in tables()]
+        if mark is None or mark[0] != self._unplaced:
+            return set(every), set()
+        appended = {name for name in every if self.inserts[name] != mark[1].get(name)}
+        # Only a single-column key tells new rows apart cheaply; others are rewritten.
+        rewrite = {name for name in every if self.rewrites[name] != mark[2].get(name)}
+        rewrite |= {t.name for t in tables() if t.name in appended and len(t.primary_key) != 1}
         grew = True
         while grew:  # a cascade from a rewritten parent empties its children too
             more = {
                 table.name
                 for table in tables()
-                if any(key.column.table.name in dirty for key in table.foreign_keys)
+                if any(key.column.table.name in rewrite for key in table.foreign_keys)
             }
-            grew = not more <= dirty
-            dirty |= more
-        return dirty
+            grew = not more <= rewrite
+            rewrite |= more
+        return rewrite, appended - rewrite
 
 
 class BoundState:
     """A state kept with its INSERT parameters already processed (JSON encoded, times
     converted), per dialect: restoring it again is little more than the database's work.
-    With a WriteTracker, a restore rewrites only the tables written since."""
+    With a WriteTracker, a restore touches only the tables written since."""
 
     def __init__(
-        self,
-        state: State,
-        tracker: WriteTracker | None = None,
-        mark: tuple[int, dict[str, int]] | None = None,
+        self, state: State, tracker: WriteTracker | None = None, mark: Mark | None = None
     ) -> None:
         """`mark`: the tracker's mark taken before `state` was read (a write landing in
         between then counts as a change, never the other way round)."""
@@ -132,6 +141,7 @@ class BoundState:
         self._tracker = tracker
         self._mark = mark
         self._bound: dict[type[Dialect], dict[str, tuple[str, list[Any]]]] = {}
+        self._keys: dict[str, set[Any]] = {}
 
     def write(self, connection: Connection) -> None:
         """Put the state back (inside the caller's transaction)."""
@@ -143,12 +153,14 @@ class BoundState:
                 for table in tables()
                 if self.state.get(table.name)
             }
-        dirty = (
-            self._tracker.written_since(self._mark)
-            if self._tracker is not None
-            else {table.name for table in tables()}
-        )
-        ordered = [table for table in tables() if table.name in dirty]
+        if self._tracker is None:
+            rewrite, appended = {table.name for table in tables()}, set()
+        else:
+            rewrite, appended = self._tracker.changes_since(self._mark)
+        for table in tables():
+            if table.name in appended:
+                self._drop_new_rows(connection, table)
+        ordered = [table for table in tables() if table.name in rewrite]
         for table in reversed(ordered):
             connection.execute(table.delete())
         for table in ordered:
@@ -156,6 +168,16 @@ class BoundState:
                 connection.exec_driver_sql(*bound[table.name])
         if self._tracker is not None:
             self._mark = self._tracker.mark()  # after our own writes: now equal again
+
+    def _drop_new_rows(self, connection: Connection, table: Table) -> None:
+        """Delete the rows of `table` whose key the state does not have."""
+        (key,) = table.primary_key.columns
+        kept = self._keys.get(table.name)
+        if kept is None:
+            kept = self._keys[table.name] = {row[key.key] for row in self.state.get(table.name, [])}
+        new = [value for (value,) in connection.execute(select(key)) if value not in kept]
+        for start in range(0, len(new), _CHUNK):
+            connection.execute(table.delete().where(key.in_(new[start : start + _CHUNK])))
 
 
 def counts(state: State) -> dict[str, int]:

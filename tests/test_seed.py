@@ -89,8 +89,17 @@ async def test_a_seed_builds_the_world_and_twice_changes_nothing(
     assert again["unchanged"] == 6
 
     changed = seed_of(modifier, interval, description="new", org_settings={"interval": "0 * * * *"})
+    changed["organisations"][0]["channels"][0]["integrations"][1]["settings"] = {"mode": "upper"}
     third = await emulator.call("POST", "/-/seed", changed, 200)
-    assert third["updated"] == ["integration:monitor", "channel:Acme/general"]
+    assert third["updated"] == [
+        "integration:monitor",
+        "channel:Acme/general",
+        "activation:general/shout",
+    ]
+    active = (
+        await emulator.call("GET", f"/api/v1/channels/{channel['id']}/integrations", status=200)
+    )["data"]
+    assert active[1]["activation"]["settings"] == {"mode": "upper"}
     schedule = await emulator.call("GET", "/-/schedule", status=200)
     assert [item["interval"] for item in schedule] == ["0 * * * *"]
 
