@@ -94,3 +94,16 @@ async def test_export_then_import_into_another_file(
         assert len((await read_state(copy))["messages"]) == 1  # the old state stayed
     finally:
         await copy.close()
+
+
+def test_serve_with_a_bad_seed_file_stops_with_every_problem(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("organisations:\n  - name: Acme\n    colour: blue\n  - {}\n")
+    db = str(tmp_path / "x.db")
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--db", db, "--seed", str(seed)])
+    assert result.exit_code == 1, result.output
+    assert "nothing changed" in result.output
+    assert "$.organisations[0].colour" in result.output
+    assert "$.organisations[1].name" in result.output
+    assert "fix:" in result.output
+    assert "Traceback" not in result.output

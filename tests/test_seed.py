@@ -20,6 +20,8 @@ MODE = [{"label": "mode", "type": "dropdown", "options": ["upper", "lower"], "de
 
 
 def seed_of(modifier: stubs.Stub, interval: stubs.Stub, **changes: Any) -> dict[str, Any]:
+    spec = interval.spec()
+    spec["data"]["settings"] = [INTERVAL[0] | {"required": "true"}]  # a linter warning
     return {
         "version": 1,
         "organisations": [
@@ -29,7 +31,7 @@ def seed_of(modifier: stubs.Stub, interval: stubs.Stub, **changes: Any) -> dict[
                     {"name": "shout", "json_url": f"{modifier.url}/integration.json"},
                     {
                         "name": "monitor",
-                        "spec": interval.spec(),
+                        "spec": spec,
                         "settings": changes.get("org_settings", {"interval": "*/10 * * * *"}),
                     },
                 ],
@@ -83,6 +85,10 @@ async def test_a_seed_builds_the_world_and_twice_changes_nothing(
     )
     assert sent["data"]["content"] == "<P>HI</P>"  # the seeded modifier runs
 
+    assert report["warnings"], "the stub specs draw linter warnings"  # placed in the file:
+    (warning,) = report["warnings"]
+    assert warning["path"] == "$.organisations[0].integrations[1].spec"
+    assert "$.data.settings[0].required" in warning["message"]
     again = await emulator.call("POST", "/-/seed", seed_of(modifier, interval), 200)
     assert again["created"] == []
     assert again["updated"] == []

@@ -25,9 +25,18 @@ from emulator.integrations import (
 )
 from emulator.seed.schema import SeedFile, parse
 from emulator.seed.write import Loaded, Report, write_seed
-from emulator.spec.check import errors_of
+from emulator.spec.check import errors_of, warnings_of
 from emulator.spec.loader import SpecCheck
 from emulator.spec.values import validate_values
+
+
+def _warnings(item: Loaded) -> list[Finding]:
+    """The linter's warnings about an integration's JSON, placed in the seed file."""
+    where = json_path("$", *item.path, "json_url" if item.seed.json_url is not None else "spec")
+    return [
+        Finding("warning", where, f"{w.message} (at {w.path} of {item.check.source})", w.hint)
+        for w in warnings_of(item.check.findings)
+    ]
 
 
 class SeedRejected(ValidationFailed):
@@ -52,7 +61,7 @@ class Seeder:
         problems += _check_activations(seed, loaded)
         if problems:
             raise _rejected(source, problems)
-        report = Report()
+        report = Report(warnings=[w.as_dict() for item in loaded.values() for w in _warnings(item)])
         now = self._clock.now()
         await self._db.run_write(lambda c: write_seed(c, seed, loaded, report, now))
         if report.created or report.updated:
