@@ -202,3 +202,15 @@ def test_text_diff_and_hop_comparison_are_pure() -> None:
         ("2", "moved", False),
         ("1", "moved", True),
     ]
+
+
+async def test_since_keeps_the_messages_sent_at_or_after_it(
+    emulator: Emulator, start_stub: Any
+) -> None:
+    modifier = await start_stub(target=stubs.reply_upper())
+    _, channel_id, _ = await setup(emulator, modifier)
+    sent = await send(emulator, channel_id, "a")
+    body = {"channel_id": channel_id, "since": sent["created_at"]}
+    assert (await emulator.call("POST", "/-/replay", body, 200))["summary"]["total"] == 1
+    later = {"channel_id": channel_id, "since": "2999-01-01T00:00:00Z"}
+    assert (await emulator.call("POST", "/-/replay", later, 200))["summary"]["total"] == 0

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from emulator.testing.results import Entity, Record, entity_id, wrap
 
@@ -99,7 +100,7 @@ class AsyncRegression:
 
     async def restore(self, name: str) -> Record:
         """Put the snapshot `name` back exactly."""
-        return await self.request("POST", f"/-/snapshots/{name}/restore")
+        return await self.request("POST", f"/-/snapshots/{quote(name, safe='')}/restore")
 
 
 class SyncRegression:
