@@ -2,8 +2,8 @@
 linter's findings inline, its direct channel, `@` autocomplete, replies with their task
 state (live through pushes), the agent trace, the details page, and agent content that
 must stay text. Real emulator, real Chromium, and real stub agents that copy Telex's own
-(tests/agent_stubs.py: ping-pong, capitalizer, weather, workflow); the one stream that
-must pause half-way is a stub of tests/stub_agents.py with an answer of its own."""
+(tests/stub_agents/telex.py: ping-pong, capitalizer, weather, workflow); the one stream that
+must pause half-way is a stub of tests/stub_agents with an answer of its own."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from aiohttp import web
 from playwright.async_api import Page, expect
 
 from emulator.masking import MASK
-from tests import agent_stubs, stub_agents
-from tests.agent_stubs import AgentStub
+from tests import stub_agents
 from tests.browser.conftest import OpenPage, Room, screenshot
+from tests.stub_agents.telex import AgentStub, Behaviour
 
 pytestmark = pytest.mark.browser
 
@@ -51,8 +51,8 @@ DOM_AUDIT = """() => {
 
 @pytest.fixture
 def start_agent(aiohttp_server: Any) -> StartAgent:
-    async def start(behaviour: agent_stubs.Behaviour, **kwargs: Any) -> AgentStub:
-        return await agent_stubs.start(aiohttp_server, AgentStub(behaviour, **kwargs))
+    async def start(behaviour: Behaviour, **kwargs: Any) -> AgentStub:
+        return await stub_agents.start(aiohttp_server, AgentStub(behaviour, **kwargs))
 
     return start
 
