@@ -82,6 +82,16 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def seed_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Apply `--seed` files before the scheduler starts; a rejected one stops the start."""
+    from emulator.seed.files import load_seed_file
+
+    seeder = app[services_key].seeder
+    for path in app[config_key].seed_files:
+        await seeder.apply(load_seed_file(path), path)
+    yield
+
+
 async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     scheduler = app[services_key].scheduler
     try:
@@ -95,7 +105,7 @@ def create_app(config: Config) -> web.Application:
     app = web.Application(client_max_size=config.max_body_bytes)
     app[config_key] = config
     app.cleanup_ctx.extend(
-        [database_ctx, outbound_ctx, tasks_ctx, hub_ctx, services_ctx, scheduler_ctx]
+        [database_ctx, outbound_ctx, tasks_ctx, hub_ctx, services_ctx, seed_ctx, scheduler_ctx]
     )
     mount_routes(app)
     return app

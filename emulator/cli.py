@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from emulator import __version__
+from emulator.cli_regression import export, import_state, render_findings, replay
 from emulator.config import LOOPBACK_HOSTS, Config, Rewrite
 
 if TYPE_CHECKING:
@@ -150,6 +151,15 @@ def serve_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Require 'Authorization: Bearer KEY' on /api/v1 and /-/.",
         ),
         click.option(
+            "--seed",
+            "seed_files",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            envvar=env("seed"),
+            metavar="FILE",
+            help="Repeatable: apply this seed file (YAML or JSON) at start.",
+        ),
+        click.option(
             "--max-body-bytes",
             type=int,
             default=1024 * 1024,
@@ -181,6 +191,8 @@ def main() -> None:
 @serve_options
 def serve(**options: Any) -> None:
     """Run the emulator until interrupted."""
+    from emulator.errors import ValidationFailed
+    from emulator.seed.files import SeedFileUnreadable
     from emulator.server import run_forever
 
     config = build_config(**options)
@@ -188,6 +200,10 @@ def serve(**options: Any) -> None:
         asyncio.run(run_forever(config, announce=lambda url: click.echo(f"ready on {url}")))
     except KeyboardInterrupt:
         pass
+    except SeedFileUnreadable as exc:
+        raise click.ClickException(str(exc)) from exc
+    except ValidationFailed as exc:  # a --seed file was rejected
+        raise click.ClickException(render_findings(exc.message, exc.errors)) from exc
 
 
 @main.command()
@@ -266,3 +282,7 @@ def demo(reset: bool, **options: Any) -> None:
     if click.get_current_context().get_parameter_source("db_path") is ParameterSource.DEFAULT:
         options["db_path"] = DEMO_DB  # the demo keeps its data apart from `serve`'s
     run(build_config(**options), reset=reset)
+
+
+for _command in (replay, export, import_state):
+    main.add_command(_command)

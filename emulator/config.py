@@ -53,6 +53,7 @@ class Config:
     agent_timeout_s: float = 30.0  # one agent RPC (message/send, or a whole stream)
     card_fetch_timeout_s: float = 10.0
     extra_allowed_origins: tuple[str, ...] = field(default=())
+    seed_files: tuple[str, ...] = ()  # applied in order at start (`serve --seed`)
 
     def base_url(self) -> str:
         if self.public_url:

@@ -1,21 +1,24 @@
 """`telex-emulator demo`: the bundled samples (integrations and the Helper agent) and the
 emulator in one process.
 
-Starts each sample on a free loopback port, starts the emulator, then seeds it through its
-own REST API (as a user would): a "Demo" organisation, a `demo` channel, every sample
-integration installed and active, and the Helper agent installed by its card URL and added
-to `#demo`. Re-running on the same database reuses what is there: the samples' ports
-change on each run, so existing installs (the agent too) are re-fetched from their new URL
-instead of being installed twice. `--reset` empties the database first (POST /-/reset),
-so the demo starts as on its first run.
+Starts each sample on a free loopback port, starts the emulator, then applies its seed
+file (`sample_integrations/demo_seed.yaml`, POST /-/seed, as a user would): a "Demo"
+organisation, a `demo` channel, every sample integration installed and active. Then it
+installs the Helper agent by its card URL and adds it to `#demo` (REST API). Re-running on
+the same database reuses what is there (seed files are keyed by names; the agent by its
+name): the samples' ports change on each run, so existing installs (the agent too) are
+re-fetched from their new URL. `--reset` empties the database first (POST /-/reset), so
+the demo starts as on its first run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +34,7 @@ from sample_integrations.message_logger import app as message_logger
 from sample_integrations.uptime_monitor import app as uptime_monitor
 
 DEMO_DB = "telex-emulator-demo.db"
+SEED_FILE = Path(keyword_filter.__file__).resolve().parents[1] / "demo_seed.yaml"
 ORGANISATION = "Demo"
 CHANNEL = "demo"
 SEED_TIMEOUT_S = 30.0
@@ -135,53 +139,31 @@ class Api:
         return envelope.get("data")
 
 
-async def seed(api: Api, emulator_url: str, sample_urls: dict[str, str]) -> Seeded:
-    """Create (or find) the Demo organisation and #demo channel; install, update and
-    activate every sample. Safe to run again on the same database."""
-    orgs = await api.call("GET", "/organisations")
-    org = next((o for o in orgs if o["name"] == ORGANISATION), None)
-    if org is None:
-        org = await api.call("POST", "/organisations", {"name": ORGANISATION})
-    org_id = org["id"]
-
-    channels = await api.call("GET", f"/organisations/{org_id}/channels")
-    channel = next((c for c in channels if c["name"] == CHANNEL), None)
-    if channel is None:
-        channel = await api.call(
-            "POST",
-            "/channels",
-            {
-                "name": CHANNEL,
-                "description": "Every bundled sample integration, active",
-                "organisation_id": org_id,
-            },
-        )
-    channel_id = channel["id"]
-
-    custom = f"/organisations/{org_id}/integrations/custom"
-    installed = await api.call("GET", custom)
-    ids: dict[str, str] = {}
-    for sample in SAMPLES:
-        json_url = f"{sample_urls[sample.name]}/integration.json"
-        existing = next((i for i in installed if i["app_name"] == sample.app_name), None)
-        if existing is None:
-            row = await api.call("POST", custom, {"json_url": json_url})
-        else:  # its port changed since the last run: re-fetch from the new URL
-            row = await api.call("PUT", f"{custom}/{existing['id']}", {"json_url": json_url})
-        ids[sample.name] = row["id"]
+def seed_document(sample_urls: dict[str, str], emulator_url: str) -> dict[str, Any]:
+    """The demo's seed file (sample_integrations/demo_seed.yaml) with its URLs filled in."""
+    import yaml
 
     sites = [f"{emulator_url}/"] + [f"{sample_urls[s.name]}/integration.json" for s in SAMPLES]
-    channel_settings: dict[str, dict[str, Any]] = {
-        "uptime_monitor": {"sites": ",".join(sites), "interval": "* * * * *"},
-    }
-    for sample in SAMPLES:
-        await api.call(
-            "PUT",
-            f"/organisations/{org_id}/integrations/{ids[sample.name]}/channels/{channel_id}/settings",
-            {"is_active": True, "settings": channel_settings.get(sample.name, {})},
-        )
-    agent = await seed_agent(api, org_id, channel_id, f"{sample_urls[AGENT.name]}{AGENT_CARD_PATH}")
-    return Seeded(org_id, channel_id, ids, agent["id"], agent["direct_channel_id"])
+    template = string.Template(SEED_FILE.read_text("utf-8"))
+    return yaml.safe_load(template.substitute(sample_urls, sites=",".join(sites)))
+
+
+async def seed(api: Api, emulator_url: str, sample_urls: dict[str, str]) -> Seeded:
+    """Apply the demo's seed file: the Demo organisation, the #demo channel, every sample
+    installed and active; then the Helper agent. Safe to run again: keyed by names,
+    installs are re-fetched from the samples' new ports."""
+    await api.call("POST", "/-/seed", seed_document(sample_urls, emulator_url))
+    org = next(o for o in await api.call("GET", "/organisations") if o["name"] == ORGANISATION)
+    channels = await api.call("GET", f"/organisations/{org['id']}/channels")
+    channel = next(c for c in channels if c["name"] == CHANNEL)
+    installed = await api.call("GET", f"/organisations/{org['id']}/integrations/custom")
+    by_app = {i["app_name"]: i["id"] for i in installed}
+    card_url = f"{sample_urls[AGENT.name]}{AGENT_CARD_PATH}"
+    agent = await seed_agent(api, org["id"], channel["id"], card_url)
+    integration_ids = {s.name: by_app[s.app_name] for s in SAMPLES}
+    return Seeded(
+        org["id"], channel["id"], integration_ids, agent["id"], agent["direct_channel_id"]
+    )
 
 
 async def seed_agent(api: Api, org_id: str, channel_id: str, card_url: str) -> dict[str, Any]:

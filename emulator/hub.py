@@ -37,6 +37,7 @@ EVENT_TYPES = (
     "message.updated",
     "task.updated",
     "agent.changed",
+    "replay.finished",
 )
 
 

@@ -2,7 +2,8 @@
 
 Fixtures: `telex_emulator` (session: a live emulator on a free port, temp SQLite, virtual
 clock; or the one at `--telex-emulator-url`), `telex` (a sync client, state reset before
-each test) and `atelex` (the async client, for asyncio tests). Options: see
+each test, or the `telex_baseline` snapshot restored) and `atelex` (the async client, for
+asyncio tests). `@pytest.mark.telex_seed(path_or_dict)` applies seed files after the reset. Options: see
 `pytest --help`, section "telex-emulator". `@pytest.mark.telex_emulator(**config)` gives a
 test an emulator started with other Config options (one per distinct set, per session).
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from emulator.testing import AsyncTelexClient, EmulatorServer, RemoteEmulator, TelexClient
 
 MARKER = "telex_emulator"
+SEED_MARKER = "telex_seed"
+BASELINE = "pytest-baseline"  # the snapshot of `telex_baseline`, restored before each test
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,6 +55,10 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(**options): run the test on an emulator started with these Config "
         "options, e.g. returns_mode='lenient' or rewrites={'https://x': 'http://127.0.0.1:8000'}",
     )
+    config.addinivalue_line(
+        "markers",
+        f"{SEED_MARKER}(*seeds): apply these seed files (paths or dicts) after the reset",
+    )
 
 
 def _option(config: pytest.Config, name: str) -> str:
@@ -73,6 +80,7 @@ class Emulators:
         }
         self._servers: dict[str, EmulatorServer] = {}
         self._clients: dict[str, TelexClient] = {}
+        self.baselines: set[str] = set()  # URLs whose BASELINE snapshot is taken
 
     def get(self, options: dict[str, Any]) -> EmulatorServer | RemoteEmulator:
         from emulator.testing import EmulatorServer, RemoteEmulator
@@ -139,23 +147,60 @@ def telex_emulator(telex_emulators: Emulators) -> EmulatorServer | RemoteEmulato
     return telex_emulators.get({})
 
 
+@pytest.fixture(scope="session")
+def telex_baseline() -> Any:
+    """Override (session scope) to build a state every test starts from, e.g.
+    `telex_session.seed("seed.yaml")`; return anything but None. The plugin snapshots it
+    once and restores it before each test instead of a full reset. Default: none."""
+    return None
+
+
+@pytest.fixture(scope="session")
+def telex_session(telex_emulators: Emulators, telex_emulator: Any) -> TelexClient:
+    """A sync client on the session's emulator, reset once: for `telex_baseline`."""
+    client = telex_emulators.client(telex_emulator)
+    client.reset()
+    return client
+
+
+def _fresh_state(request: pytest.FixtureRequest, emulators: Emulators, client: Any) -> None:
+    """Restore the baseline snapshot (unmarked tests, when one is defined), else reset."""
+    marked = request.node.get_closest_marker(MARKER) is not None
+    baseline = None if marked else request.getfixturevalue("telex_baseline")
+    if baseline is None:
+        client.reset()
+    else:
+        if client.url not in emulators.baselines:
+            client.snapshot(BASELINE)
+            emulators.baselines.add(client.url)
+        client.restore(BASELINE)
+    for marker in reversed(list(request.node.iter_markers(SEED_MARKER))):
+        for seed in marker.args:
+            client.seed(seed)
+
+
 @pytest.fixture
 def telex(request: pytest.FixtureRequest, telex_emulators: Emulators) -> TelexClient:
-    """A sync client for the test's emulator; all emulator state is reset before the test."""
+    """A sync client for the test's emulator; all emulator state is reset before the test
+    (or the `telex_baseline` snapshot restored), then `telex_seed` markers applied."""
     client = telex_emulators.client(_emulator_for(request, telex_emulators))
-    client.reset()
+    _fresh_state(request, telex_emulators, client)
     return client
 
 
 async def atelex(
     request: pytest.FixtureRequest, telex_emulators: Emulators
 ) -> AsyncIterator[AsyncTelexClient]:
-    """An async client for the test's emulator, on the test's loop; state reset first."""
+    """An async client for the test's emulator, on the test's loop; state reset first
+    (`telex_seed` markers applied after)."""
     from emulator.testing import AsyncTelexClient
 
     emulator = _emulator_for(request, telex_emulators)
     async with AsyncTelexClient(emulator.url, api_key=_api_key(emulator)) as client:
         await client.reset()
+        for marker in reversed(list(request.node.iter_markers(SEED_MARKER))):
+            for seed in marker.args:
+                await client.seed(seed)
         yield client
 
 

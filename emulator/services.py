@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from emulator.agents.service import AgentService
@@ -16,6 +17,10 @@ from emulator.hub import EventHub
 from emulator.infrastructure import Infrastructure
 from emulator.integrations import IntegrationService
 from emulator.outbound import OutboundClient
+from emulator.replay import ReplayService
+from emulator.seed.apply import Seeder
+from emulator.snapshots import Snapshots
+from emulator.state import BoundState
 from emulator.tasks import TaskTracker
 from emulator.ticks.driver import Scheduler
 from emulator.ticks.firing import TickService
@@ -39,6 +44,9 @@ class Services:
     returns: ReturnService
     scheduler: Scheduler
     agents: AgentService
+    replays: ReplayService
+    snapshots: Snapshots
+    seeder: Seeder
 
     async def drain(self) -> None:
         """Wait for every in-flight delivery, tick and callback."""
@@ -47,8 +55,19 @@ class Services:
     async def reset(self) -> None:
         """POST /-/reset: finish in-flight work, empty the database, then drop everything
         read from it (scheduler jobs, cached channel and agent routes, push hooks) as after any other change."""
+        await self._replace(self.db.reset)
+
+    async def restore(self, state: BoundState) -> None:
+        """Put back a saved state exactly (ids included), the way `reset` empties it."""
+
+        async def write() -> None:
+            await self.db.run_write(state.write)
+
+        await self._replace(write)
+
+    async def _replace(self, write: Callable[[], Awaitable[None]]) -> None:
         await self.drain()
-        await self.db.reset()
+        await write()
         await self.scheduler.reconcile()
         await self.fanout.forget_active()
         await self.agents.forget()
@@ -72,6 +91,7 @@ def build_services(
     scheduler = Scheduler(db, integrations, ticks, clock)
     integrations.on_change(scheduler.reconcile)
     agents = AgentService(infra, messages, fanout)
+    directory = Directory(db, config, clock)
     return Services(
         config=config,
         clock=clock,
@@ -80,7 +100,7 @@ def build_services(
         hub=hub,
         tasks=tasks,
         deliveries=deliveries,
-        directory=Directory(db, config, clock),
+        directory=directory,
         integrations=integrations,
         messages=messages,
         fanout=fanout,
@@ -88,4 +108,7 @@ def build_services(
         returns=ReturnService(infra, messages, fanout),
         scheduler=scheduler,
         agents=agents,
+        replays=ReplayService(infra, fanout, ticks),
+        snapshots=Snapshots(db, clock),
+        seeder=Seeder(infra, integrations),
     )

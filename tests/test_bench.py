@@ -38,6 +38,12 @@ FIGURES = {
         "cpu per agent round trip: ",
         "push ingestion: ",
     ),
+    "replay": (
+        "replay: ",
+        "snapshot restore: ",
+        "snapshot restore of every table: ",
+        "seed 100 integrations: ",
+    ),
 }
 NUMBER = re.compile(r"\d")
 HELPERS = {"__init__", "common", "agent_servers"}

@@ -10,11 +10,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "emulator"
 # Lower layers first. A module may import its own layer and the ones before it.
 LAYERS: list[set[str]] = [
     {"errors", "config", "clock", "cron", "findings", "json_document", "a2a", "spec", "payloads", "urls",
-     "masking"},
-    {"db", "outbound", "hub", "tasks", "batching", "shapes"},
-    {"directory", "infrastructure", "integrations", "delivery", "ticks", "agents"},
+     "masking", "replay_diff"},
+    {"db", "outbound", "hub", "tasks", "batching", "shapes", "state"},
+    {"directory", "infrastructure", "integrations", "delivery", "ticks", "agents", "replay", "snapshots",
+     "seed"},
     {"services", "keys", "web"},
-    {"app", "server", "cli", "demo", "testing", "pytest_plugin", "__main__"},
+    {"app", "server", "cli", "cli_regression", "demo", "testing", "pytest_plugin", "__main__"},
 ]  # fmt: skip
 PURE = LAYERS[0]
 

@@ -271,10 +271,23 @@ async def test_real_responses_match_the_document(emulator: Emulator, start_stub:
     await call("GET", "/-/health", status=200)
     await call("GET", "/-/ready", status=200)
     await call("GET", "/-/openapi.json", status=200)
+    await call("POST", "/-/replay", {"channel_id": channel["id"], "limit": 5}, 200)
+    await call("POST", "/-/replay", {"message_ids": [sent["id"]], "outputs": True}, 200)
+    await call("POST", "/-/replay", {"tick_ids": [MISSING]}, 422)
+    await call("POST", "/-/replay", {"channel_id": MISSING}, 404)
+    await call("GET", "/-/replays", status=200)
+    seed = {"organisations": [{"name": "Seeded", "channels": [{"name": "general"}]}]}
+    await call("POST", "/-/seed", seed, 200)
+    await call("POST", "/-/seed", {"organisations": [{}]}, 422)
+    await call("POST", "/-/snapshots", {"name": "before"}, 201)
+    await call("POST", "/-/snapshots", {}, 422)
+    await call("GET", "/-/snapshots", status=200)
+    await call("POST", "/-/snapshots/before/restore", status=200)
+    await call("POST", "/-/snapshots/nope/restore", status=404)
     await call("DELETE", f"{custom}/{modifier['id']}", status=200)
     await call("DELETE", f"{custom}/{modifier['id']}", status=404)
     await call("POST", "/-/reset", status=200)
-    assert len({(m, t) for m, t, _ in call.seen}) >= 35
+    assert len({(m, t) for m, t, _ in call.seen}) >= 41
 
 
 async def test_body_over_the_limit_is_413_in_the_envelope(emulator: Emulator) -> None:

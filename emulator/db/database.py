@@ -120,6 +120,10 @@ class Prepared:
         params = [self._params(connection.dialect, row) for row in rows]
         connection.exec_driver_sql(params[0][0], [values for _, values in params])
 
+    def bound(self, dialect: Dialect, rows: Sequence[dict[str, Any]]) -> tuple[str, list[Any]]:
+        """The SQL and every row's processed parameters, to `exec_driver_sql` later."""
+        return self._for(dialect)[0], [self._params(dialect, row)[1] for row in rows]
+
     def fetch(self, connection: Connection, values: dict[str, Any]) -> list[Any]:
         """Run once; every row as the driver returns it."""
         sql, params = self._params(connection.dialect, values)
@@ -129,13 +133,18 @@ class Prepared:
 _INSERTS: dict[Table, Prepared] = {}
 
 
-def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT `rows` (dicts of every column: `values_of` or full dicts) in one executemany."""
+def prepared_insert(table: Table) -> Prepared:
+    """The INSERT of every column of `table`, compiled once."""
     prepared = _INSERTS.get(table)
     if prepared is None:
         columns = {column.key: bindparam(column.key) for column in table.columns}
         prepared = _INSERTS[table] = Prepared(insert(table).values(columns))
-    prepared.execute(connection, rows)
+    return prepared
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT `rows` (dicts of every column: `values_of` or full dicts) in one executemany."""
+    prepared_insert(table).execute(connection, rows)
 
 
 def values_of(row: Any) -> dict[str, Any]:
@@ -192,6 +201,13 @@ class Database:
         self._commits = 0
         self._checkpointer: sqlite3.Connection | None = None  # lives on the writer thread
         self._checkpoint: asyncio.Future[None] | None = None
+
+    def engines(self) -> list[Engine]:
+        """Every sync engine that runs statements on this database (for event listeners)."""
+        found = [self.engine.sync_engine]
+        if self._writer_engine is not None:
+            found.append(self._writer_engine)
+        return found
 
     async def start(self) -> None:
         """Create or upgrade the schema to the newest migration."""

@@ -58,6 +58,17 @@ class _Hop:
     delivery: dict[str, Any]  # delivery_row values
 
 
+@dataclass
+class Chain:
+    """What the modifier chain made of one text: nothing stored or sent yet."""
+
+    active: list[ActiveIntegration]  # the channel's active integrations, in chain order
+    text: str  # the wire text the outputs get
+    content: str  # what is stored: the typed text, or the last replacement
+    trace: list[dict[str, Any]]  # one entry per modifier hop
+    hop_rows: list[dict[str, Any]]  # their delivery_row values
+
+
 # (integration, delivery kind, URL or None, why no request is made or None)
 _Step = tuple[ActiveIntegration, str, str | None, str | None]
 
@@ -149,22 +160,18 @@ class Fanout:
         )
         return await self.send_message(row)
 
-    async def send_message(self, row: models.Message) -> dict[str, Any]:
-        """Run the chain on `row.content`, store the row, start the outputs.
+    async def run_chain(self, row: models.Message) -> Chain:
+        """Run the channel's current modifier chain on `row.content` (the typed text).
 
-        Returns the stored message view, which carries the per-modifier `trace`.
+        Stores and sends nothing: `send_message` stores the result, replays compare it.
         """
-        if row.id is None:
-            row.id = models.new_id()
-        typed = row.content
-        if not row.original_content:
-            row.original_content = typed
         active = await self._active_on(row.channel_id)
         modifiers = [a for a in active if a.integration_type == "modifier"]
         if modifiers and row.thread_id is not None:
             # Fail before calling anyone: a wrong thread_id is the sender's mistake.
             await self._store.require_thread(row.channel_id, row.thread_id)
 
+        typed = row.content
         text = wire_message(typed, self._infra.config.message_format)
         trace: list[dict[str, Any]] = []
         hop_rows: list[dict[str, Any]] = []
@@ -187,18 +194,34 @@ class Fanout:
                 }
             )
             hop_rows.append(hop.delivery)
+        return Chain(active, text, text if replaced else typed, trace, hop_rows)
 
-        row.content = text if replaced else typed
-        row.trace = trace
+    async def send_message(self, row: models.Message) -> dict[str, Any]:
+        """Run the chain on `row.content`, store the row, start the outputs.
+
+        Returns the stored message view, which carries the per-modifier `trace`.
+        """
+        if row.id is None:
+            row.id = models.new_id()
+        if not row.original_content:
+            row.original_content = row.content
+        chain = await self.run_chain(row)
+        row.content = chain.content
+        row.trace = chain.trace
         # The modifier hops are logged in the message's own write: they happened either way.
-        view = await self._infra.deliveries.record(hop_rows, message=row)
-
-        plan = self._plan(active)
-        if plan:
-            self._infra.tasks.spawn(self._deliver_all(row, text, plan), name=f"fanout {row.id}")
+        view = await self._infra.deliveries.record(chain.hop_rows, message=row)
+        self.start_outputs(row, chain)
         if self.on_stored is not None:
             self.on_stored(row)
         return view
+
+    def start_outputs(self, row: models.Message, chain: Chain) -> None:
+        """In the background, POST the chain's final text to every output and target."""
+        plan = self._plan(chain.active)
+        if plan:
+            self._infra.tasks.spawn(
+                self._deliver_all(row, chain.text, plan), name=f"fanout {row.id}"
+            )
 
     def _plan(self, active: list[ActiveIntegration]) -> list[_Step]:
         return [

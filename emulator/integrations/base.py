@@ -23,6 +23,10 @@ class IntegrationsBase:
         """Call `listener` after any change to installs, settings or activations."""
         self._listeners.append(listener)
 
+    async def changed_elsewhere(self, what: str) -> None:
+        """Announce a change written outside this service (a seed file, a restore)."""
+        await self._changed(what)
+
     async def _changed(
         self, what: str, integration_id: str | None = None, channel_id: str | None = None
     ) -> None:

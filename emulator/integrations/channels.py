@@ -62,7 +62,7 @@ class ChannelActivations(IntegrationsBase):
             channel_values = merged(activation.settings, normalised)
             active = activation.is_active if is_active is None else is_active
             if active and row.integration_type == "interval":
-                _require_valid_interval(declared, row.settings, channel_values)
+                require_valid_interval(declared, row.settings, channel_values)
             activation.settings = channel_values
             activation.is_active = active
             activation.updated_at = clock.now()
@@ -137,7 +137,7 @@ class ChannelActivations(IntegrationsBase):
         return await self.channel_integrations(channel_id)
 
 
-def _require_valid_interval(
+def require_valid_interval(
     declared: list[dict[str, Any]], org_values: dict[str, Any], overrides: dict[str, Any]
 ) -> None:
     """CONTRACT §1.1: activating while the effective interval is invalid is a 422."""

@@ -94,8 +94,8 @@ class Installs(IntegrationsBase):
             app_name=checked.app_name,
             target_url=checked.target_url,
             tick_url=checked.tick_url,
-            target_url_override=_url_or_none(body.get("target_url"), "target_url"),
-            tick_url_override=_url_or_none(body.get("tick_url"), "tick_url"),
+            target_url_override=url_or_none(body.get("target_url"), "target_url"),
+            tick_url_override=url_or_none(body.get("tick_url"), "tick_url"),
             settings={},
             warnings=[f.as_dict() for f in warnings_of(check.findings)],
             created_at=now,
@@ -186,9 +186,9 @@ class Installs(IntegrationsBase):
                 row.target_url, row.tick_url = checked.target_url, checked.tick_url
                 row.warnings = [f.as_dict() for f in warnings_of(check.findings)]
             if "target_url" in body:
-                row.target_url_override = _url_or_none(body["target_url"], "target_url")
+                row.target_url_override = url_or_none(body["target_url"], "target_url")
             if "tick_url" in body:
-                row.tick_url_override = _url_or_none(body["tick_url"], "tick_url")
+                row.tick_url_override = url_or_none(body["tick_url"], "tick_url")
             row.updated_at = self._infra.clock.now()
         await self._changed("updated", integration_id)
         return integration_view(row, self._infra.config)
@@ -200,7 +200,7 @@ class Installs(IntegrationsBase):
         await self._changed("deleted", integration_id)
 
 
-def _url_or_none(value: Any, path: str) -> str | None:
+def url_or_none(value: Any, path: str) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not value.lower().startswith(("http://", "https://")):

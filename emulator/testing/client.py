@@ -14,6 +14,7 @@ import aiohttp
 from emulator.testing.asking import ask, target_of
 from emulator.testing.events import event_message, subscription
 from emulator.testing.options import rewrites
+from emulator.testing.regression import AsyncRegression
 from emulator.testing.results import (
     Agent,
     Entity,
@@ -39,7 +40,7 @@ _ID_FILTERS = {
 }
 
 
-class AsyncTelexClient:
+class AsyncTelexClient(AsyncRegression):
     """An asyncio client for a running emulator: REST API (`/api/v1`) and control API (`/-/`).
 
     Integration and channel arguments take the dicts this client returned, or their ids.

@@ -83,3 +83,7 @@ class TelexClient:
     add_agent = blocking(AsyncTelexClient.add_agent)
     ask = blocking(AsyncTelexClient.ask)
     tasks = blocking(AsyncTelexClient.tasks)
+    replay = blocking(AsyncTelexClient.replay)
+    seed = blocking(AsyncTelexClient.seed)
+    snapshot = blocking(AsyncTelexClient.snapshot)
+    restore = blocking(AsyncTelexClient.restore)

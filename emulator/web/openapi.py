@@ -21,7 +21,7 @@ from emulator.delivery.log import DELIVERY_KINDS, OUTCOMES
 from emulator.hub import EVENT_TYPES
 from emulator.ticks.firing import TICK_OUTCOMES, TRIGGERS
 from emulator.ticks.returns import CORRELATIONS
-from emulator.web import openapi_agents
+from emulator.web import openapi_agents, openapi_regression
 from emulator.web.envelope import plain_json
 from emulator.web.openapi_schemas import (
     ID,
@@ -278,12 +278,14 @@ DESCRIPTIONS = {
     "nowhere). Only pages of the emulator itself may listen: a foreign `Origin` gets 403.",
     **{row[2]: _WEBHOOK_TEXT for row in WEBHOOKS},
     **openapi_agents.DESCRIPTIONS,
+    **openapi_regression.DESCRIPTIONS,
 }
 PATH_PARAMETERS = {
     "org_id": "an organisation id",
     "channel_id": "a channel id",
     "integration_id": "an installed integration's id",
     **openapi_agents.PATH_PARAMETERS,
+    **openapi_regression.PATH_PARAMETERS,
 }
 
 
@@ -335,7 +337,7 @@ def operation(row: Row) -> dict[str, Any]:
                 "in": "path",
                 "required": True,
                 "description": PATH_PARAMETERS[name],
-                "schema": ID,
+                "schema": STRING if name == "name" else ID,
             }
             for name in re.findall(r"\{(\w+)\}", path)
         ]
@@ -364,7 +366,7 @@ def operation(row: Row) -> dict[str, Any]:
 def build_paths() -> dict[str, dict[str, Any]]:
     paths: dict[str, dict[str, Any]] = {}
     agents = openapi_agents.API + openapi_agents.WEBHOOKS + openapi_agents.CONTROL
-    for row in API + WEBHOOKS + CONTROL + agents:
+    for row in API + WEBHOOKS + CONTROL + agents + openapi_regression.ROWS:
         paths.setdefault(row[1], {})[row[0]] = operation(row)
     return paths
 
@@ -396,7 +398,7 @@ def build() -> dict[str, Any]:
         "security": [{}, {"bearer": []}],
         "paths": build_paths(),
         "components": {
-            "schemas": schemas() | openapi_agents.schemas(),
+            "schemas": schemas() | openapi_agents.schemas() | openapi_regression.schemas(),
             "responses": error_responses(),
             "securitySchemes": {
                 "bearer": {

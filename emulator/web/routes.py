@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from emulator.web import agents, api, control, events, openapi, ui, ui_api, webhooks
+from emulator.web import agents, api, control, events, openapi, regression, ui, ui_api, webhooks
 from emulator.web.envelope import api_key_guard, envelope_errors
 
 ORG = "/organisations/{org_id}"
@@ -62,6 +62,12 @@ CONTROL = [
     web.get("/events", events.stream),
     web.get("/openapi.json", openapi.document),
     web.get("/cron/preview", ui_api.cron_preview),
+    web.post("/replay", regression.replay),
+    web.get("/replays", regression.replays),
+    web.post("/seed", regression.seed),
+    web.get("/snapshots", regression.snapshots),
+    web.post("/snapshots", regression.take_snapshot),
+    web.post("/snapshots/{name}/restore", regression.restore_snapshot),
 ]
 
 # Open paths on the root app: webhooks as Telex has them (no API key), and the UI.

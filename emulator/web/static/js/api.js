@@ -122,6 +122,7 @@ export const paths = {
   advance: () => "/-/clock/advance",
   deliveries: () => "/-/deliveries",
   returns: () => "/-/returns",
+  replay: () => "/-/replay",
   cronPreview: () => "/-/cron/preview",
   events: () => "/-/events",
 };

@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   "message.updated",
   "task.updated",
   "agent.changed",
+  "replay.finished",
 ];
 
 const FIRST_RETRY_MS = 250;

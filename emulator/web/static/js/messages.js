@@ -8,6 +8,7 @@ import { channelAgentsBar } from "./channel-agents.js";
 import { attachMentions } from "./mentions.js";
 import { looksLikeHtml, sanitize } from "../sanitize.js";
 import { hopCount, waterfall } from "./waterfall.js";
+import { replayInto } from "./replay.js";
 
 const NAME_STORAGE = "telex-emulator-username";
 const PAGE_SIZE = 200;
@@ -94,6 +95,31 @@ export function mountMessages(root, ctx) {
       setTimeout(() => (copy.textContent = "Copy webhook URL"), 1500);
     },
   });
+  // Replay channel: the last N messages through the chain as it is now, nothing stored.
+  const replayLast = h("input", {
+    class: "input input-small replay-count",
+    type: "number",
+    min: 1,
+    max: 1000,
+    value: "20",
+    "aria-label": "How many of the last messages to replay",
+  });
+  const channelReplay = h("div", { class: "channel-replay", hidden: true });
+  const replayChannel = h(
+    "form",
+    {
+      class: "replay-channel-form",
+      onsubmit: (event) => {
+        event.preventDefault();
+        const limit = Math.min(1000, Math.max(1, Number(replayLast.value) || 20));
+        replayInto(channelReplay, { channel_id: channel.id, limit });
+      },
+    },
+    h("button", { type: "submit", class: "btn btn-small replay-channel", text: "Replay channel" }),
+    h("span", { class: "muted", text: " last " }),
+    replayLast,
+    h("span", { class: "muted", text: " messages through the modifiers as they are now (nothing is stored)" }),
+  );
   const header = h(
     "header",
     { class: "view-header channel-header" },
@@ -107,6 +133,8 @@ export function mountMessages(root, ctx) {
       copy,
     ),
     coworkers.element,
+    replayChannel,
+    channelReplay,
   );
 
   // -- composer ---------------------------------------------------------------------
@@ -260,6 +288,20 @@ export function mountMessages(root, ctx) {
       }),
       agent.actions,
     );
+    let replayPanel = null;
+    if (message.source === "user") { // agents' replies and webhooks skip the chain
+      replayPanel = h("div", { class: "message-replay", id: `replay-${message.id}`, hidden: true });
+      add(actions,
+        h("button", {
+          type: "button",
+          class: "btn btn-small btn-ghost replay-button",
+          text: "Replay",
+          title: "Send the original text through the modifiers as they are now and compare (nothing is stored)",
+          "aria-controls": replayPanel.id,
+          onclick: () => replayInto(replayPanel, { message_ids: [message.id] }),
+        }),
+      );
+    }
     if (hops > 0 || modified) {
       const panelId = `trace-${message.id}`;
       const panel = waterfall(message);
@@ -282,6 +324,7 @@ export function mountMessages(root, ctx) {
     } else {
       add(main, actions, agent.panel);
     }
+    add(main, replayPanel);
     add(item, avatar, main);
     if (!message.thread_id) add(item, h("ol", { class: "replies", "aria-label": `Replies to ${author}` }));
     return item;
