@@ -169,7 +169,16 @@ export function mountAgentDetails(root, ctx) {
     return button;
   }
 
-  async function load() {
+  // Someone types in a form, reads an open trace or is asked to confirm a delete: a redraw
+  // would lose it, so event-driven reloads wait.
+  function busy() {
+    const typing = root.contains(document.activeElement) && document.activeElement?.closest?.("form");
+    const reading = root.querySelector(".agent-calls details[open]");
+    const confirming = root.querySelector("button[data-armed]");
+    return Boolean(typing || reading || confirming);
+  }
+
+  async function load({ unlessBusy = false } = {}) {
     let agent;
     try {
       agent = await get(paths.agent(org.id, agentId));
@@ -179,6 +188,9 @@ export function mountAgentDetails(root, ctx) {
     }
     const warnings = Array.isArray(agent.warnings) ? agent.warnings : [];
     const [channels, calls] = await Promise.all([channelsPanel(agent), callsPanel(agent)]);
+    // Checked after the reads: the page may have changed meanwhile. A delete waiting for its
+    // confirmation is never redrawn away, whoever asked for the reload.
+    if ((unlessBusy && busy()) || root.querySelector("button[data-armed]")) return;
     replace(body,
       h(
         "header",
@@ -212,19 +224,14 @@ export function mountAgentDetails(root, ctx) {
   }
 
   load();
-  // Not while someone types in a form, reads an open trace or is asked to confirm a delete:
-  // a redraw would lose it.
   const reloadSoon = debounce(() => {
-    const typing = root.contains(document.activeElement) && document.activeElement?.closest?.("form");
-    const reading = root.querySelector(".agent-calls details[open]");
-    const confirming = root.querySelector("button[data-armed]");
-    if (!typing && !reading && !confirming) load();
+    if (!busy()) load({ unlessBusy: true });
   }, 300);
   return {
     onEvent(type, data) {
       if (type === "agent.changed" || (type === "task.updated" && data?.agent_id === agentId)) reloadSoon();
     },
-    refresh: load,
+    refresh: () => load(),
     destroy() {},
   };
 }
