@@ -4,6 +4,7 @@
 
 import { paths } from "./api.js";
 import { errorBox, findingList, h, replace } from "./dom.js";
+import { sourcePicker } from "./source-picker.js";
 
 /** What the API wants for a URL: a card's own URL, or a base URL to find the card under. */
 export function urlBody(url) {
@@ -28,44 +29,27 @@ function withSeverity(findings, severity) {
 
 /** addAgentPanel({org, post, onAdded(agent)}) -> <section> */
 export function addAgentPanel({ org, post, onAdded }) {
-  let mode = "url";
-  const urlInput = h("input", { id: "agent-url", class: "input", type: "url", placeholder: "http://127.0.0.1:8000 or …/.well-known/agent.json", autocomplete: "url", spellcheck: false });
-  const jsonInput = h("textarea", { id: "agent-json", class: "input mono", rows: 8, spellcheck: false, placeholder: '{"name": "…", "url": "http://…", "capabilities": {…}, "skills": […]}' });
-  const urlField = h("div", { class: "field" }, h("label", { for: "agent-url", class: "field-label", text: "Agent URL (card or base URL)" }), urlInput);
-  const jsonField = h("div", { class: "field", hidden: true }, h("label", { for: "agent-json", class: "field-label", text: "Agent card or workflow JSON" }), jsonInput);
   const result = h("div", { class: "check-result agent-result", "aria-live": "polite" });
-  const modeButtons = [
-    ["url", "By URL"],
-    ["json", "Paste card or workflow"],
-  ].map(([key, text]) =>
-    h("button", {
-      type: "button",
-      class: "segment",
-      "aria-pressed": String(key === mode),
-      text,
-      onclick: () => {
-        mode = key;
-        for (const button of modeButtons) button.setAttribute("aria-pressed", String(button.textContent === text));
-        urlField.hidden = mode !== "url";
-        jsonField.hidden = mode !== "json";
-        replace(result);
-        (mode === "url" ? urlInput : jsonInput).focus();
-      },
-    }),
-  );
+  const { switcher, urlField, jsonField, urlInput, jsonInput, mode } = sourcePicker({
+    ids: { url: "agent-url", json: "agent-json" },
+    labels: { url: "Agent URL (card or base URL)", json: "Agent card or workflow JSON" },
+    placeholders: { url: "http://127.0.0.1:8000 or …/.well-known/agent.json", json: '{"name": "…", "url": "http://…", "capabilities": {…}, "skills": […]}' },
+    modes: { url: "By URL", json: "Paste card or workflow" },
+    groupLabel: "Where the agent is described",
+    result,
+  });
   const addButton = h("button", { type: "submit", class: "btn btn-primary", text: "Add coworker" });
   const form = h(
     "form",
     { class: "add-form", "aria-label": "Add a coworker" },
-    h("div", { class: "segmented", role: "group", "aria-label": "Where the agent is described" }, modeButtons),
+    switcher,
     urlField,
     jsonField,
     h("div", { class: "form-actions" }, addButton, h("span", { class: "muted", text: "The emulator reads the card the way Telex does and lists what to fix." })),
   );
-  for (const input of [urlInput, jsonInput]) input.addEventListener("input", () => replace(result));
 
   function source() {
-    if (mode === "url") {
+    if (mode() === "url") {
       const url = urlInput.value.trim();
       if (!url) throw Object.assign(new Error("Enter the agent's URL: its base URL or the URL of its agent card."), { errors: [] });
       return urlBody(url);

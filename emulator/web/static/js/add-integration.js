@@ -3,48 +3,32 @@
 
 import { paths } from "./api.js";
 import { errorBox, findingList, h, replace, toast } from "./dom.js";
+import { sourcePicker } from "./source-picker.js";
 
 /** addIntegrationPanel({org, post, typeBadge, onInstalled(row)}) -> <section> */
 export function addIntegrationPanel({ org, post, typeBadge, onInstalled }) {
-  let mode = "url";
   // -- add ------------------------------------------------------------------------------
-  const urlInput = h("input", { id: "add-url", class: "input", type: "url", placeholder: "http://127.0.0.1:8000/integration.json", autocomplete: "url", spellcheck: false });
-  const jsonInput = h("textarea", { id: "add-json", class: "input mono", rows: 8, spellcheck: false, placeholder: '{"data": {"integration_type": "modifier", ...}}' });
-  const urlField = h("div", { class: "field" }, h("label", { for: "add-url", class: "field-label", text: "Integration JSON URL" }), urlInput);
-  const jsonField = h("div", { class: "field", hidden: true }, h("label", { for: "add-json", class: "field-label", text: "Integration JSON" }), jsonInput);
   const checkResult = h("div", { class: "check-result", "aria-live": "polite" });
-  const modeButtons = [
-    ["url", "From a URL"],
-    ["json", "Paste JSON"],
-  ].map(([key, text]) =>
-    h("button", {
-      type: "button",
-      class: "segment",
-      "aria-pressed": String(key === mode),
-      text,
-      onclick: () => {
-        mode = key;
-        for (const button of modeButtons) button.setAttribute("aria-pressed", String(button.textContent === text));
-        urlField.hidden = mode !== "url";
-        jsonField.hidden = mode !== "json";
-        replace(checkResult);
-        (mode === "url" ? urlInput : jsonInput).focus();
-      },
-    }),
-  );
+  const { switcher, urlField, jsonField, urlInput, jsonInput, mode } = sourcePicker({
+    ids: { url: "add-url", json: "add-json" },
+    labels: { url: "Integration JSON URL", json: "Integration JSON" },
+    placeholders: { url: "http://127.0.0.1:8000/integration.json", json: '{"data": {"integration_type": "modifier", ...}}' },
+    modes: { url: "From a URL", json: "Paste JSON" },
+    groupLabel: "Where the integration JSON comes from",
+    result: checkResult,
+  });
   const checkButton = h("button", { type: "submit", class: "btn btn-primary", text: "Check" });
   const addForm = h(
     "form",
     { class: "add-form", "aria-label": "Add an integration" },
-    h("div", { class: "segmented", role: "group", "aria-label": "Where the integration JSON comes from" }, modeButtons),
+    switcher,
     urlField,
     jsonField,
     h("div", { class: "form-actions" }, checkButton, h("span", { class: "muted", text: "Checks the JSON first; nothing is installed until you confirm." })),
   );
-  for (const input of [urlInput, jsonInput]) input.addEventListener("input", () => replace(checkResult));
 
   function source() {
-    if (mode === "url") {
+    if (mode() === "url") {
       const url = urlInput.value.trim();
       if (!url) throw Object.assign(new Error("Enter the URL the integration serves its JSON at."), { errors: [] });
       return { json_url: url };
